@@ -1,0 +1,202 @@
+/**
+ * The `driftwatch` command. Each subcommand parses its flags, loads the
+ * configuration, and calls into main.ts or the HTTP API; output for people
+ * goes to stdout/stderr here and nowhere else.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { loadConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { ConfigError } from './core/errors.js';
+import { openDatabase, startService } from './main.js';
+import { migrate } from './storage/migrations.js';
+import { createPool } from './storage/pool.js';
+import { createLogger } from './telemetry/logger.js';
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidArgumentError('a port is a whole number from 0 to 65535');
+  }
+  return port;
+}
+
+interface CommonOptions {
+  config?: string;
+  port?: number;
+  host?: string;
+  dataDir?: string;
+}
+
+function configFrom(options: CommonOptions): Config {
+  try {
+    return loadConfig({
+      file: options.config,
+      overrides: { port: options.port, host: options.host, dataDir: options.dataDir },
+    });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`driftwatch: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
+
+function addCommonOptions(command: Command): Command {
+  return command
+    .addOption(new Option('-c, --config <file>', 'configuration file (default: ./driftwatch.yaml when present)').env('DRIFTWATCH_CONFIG'))
+    .addOption(new Option('--data-dir <dir>', 'embedded PostgreSQL data folder, used without DATABASE_URL').env('DRIFTWATCH_DATA_DIR'));
+}
+
+const program = new Command()
+  .name('driftwatch')
+  .description('ML observability sidecar: prediction logs, drift checks, serving parity, Prometheus and Grafana.')
+  .showHelpAfterError();
+
+addCommonOptions(
+  program
+    .command('serve')
+    .description('run the HTTP service (embedded PostgreSQL when DATABASE_URL is not set)')
+    .addOption(new Option('-p, --port <port>', 'HTTP port').argParser(parsePort).env('DRIFTWATCH_PORT'))
+    .addOption(new Option('-H, --host <host>', 'address to bind').env('DRIFTWATCH_HOST')),
+).action(async (options: CommonOptions) => {
+  const config = configFrom(options);
+  const logger = createLogger(config.logging.level);
+  const service = await startService(config, { logger });
+  console.log(`driftwatch is listening on ${service.url}  (metrics: ${service.url}/metrics, API: ${service.url}/openapi.json)`);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    service.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+});
+
+addCommonOptions(program.command('migrate').description('apply pending database migrations and exit')).action(
+  async (options: CommonOptions) => {
+    const config = configFrom(options);
+    const logger = createLogger(config.logging.level);
+    const { url, embedded } = await openDatabase(config, logger);
+    const pool = createPool({ url, max: 2 });
+    try {
+      const result = await migrate(pool);
+      console.log(
+        result.applied.length > 0
+          ? `applied ${result.applied.length} migration(s): ${result.applied.join(', ')}`
+          : `database is up to date (${result.alreadyApplied} migration(s) applied earlier)`,
+      );
+    } finally {
+      await pool.end();
+      await embedded?.stop();
+    }
+  },
+);
+
+interface ImportOptions {
+  model: string;
+  version: string;
+  url: string;
+  token?: string;
+  format?: 'csv' | 'ndjson';
+}
+
+function progressBar(sent: number, total: number): string {
+  const width = 30;
+  const done = total > 0 ? Math.min(1, sent / total) : 1;
+  const filled = Math.round(done * width);
+  const mib = (bytes: number): string => (bytes / 1_048_576).toFixed(1);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(done * 100).toFixed(0).padStart(3)}%  ${mib(sent)}/${mib(total)} MiB`;
+}
+
+program
+  .command('reference')
+  .description('reference (training) data')
+  .command('import')
+  .description('upload a reference dataset (CSV with a header row, or NDJSON) to a running driftwatch')
+  .argument('<file>', 'the CSV or NDJSON file')
+  .requiredOption('-m, --model <model>', 'model name')
+  .requiredOption('-v, --version <version>', 'model version')
+  .addOption(new Option('--url <url>', 'driftwatch base URL').env('DRIFTWATCH_URL').default('http://127.0.0.1:8080'))
+  .addOption(new Option('--token <token>', 'admin bearer token').env('DRIFTWATCH_TOKEN'))
+  .addOption(new Option('--format <format>', 'file format (default: from the file name)').choices(['csv', 'ndjson']))
+  .action(async (file: string, options: ImportOptions) => {
+    const format = options.format ?? (/\.(nd)?jsonl?$/i.test(file) ? 'ndjson' : 'csv');
+    const { size } = await stat(file);
+    const showProgress = process.stderr.isTTY;
+    // Count bytes as fetch pulls them (a 'data' listener would drain the
+    // stream before fetch reads it).
+    async function* withProgress(): AsyncGenerator<Buffer> {
+      let sent = 0;
+      for await (const chunk of createReadStream(file)) {
+        const buffer = chunk as Buffer;
+        sent += buffer.length;
+        if (showProgress) process.stderr.write(`\r${progressBar(sent, size)}`);
+        yield buffer;
+      }
+    }
+    const target = new URL(
+      `/v1/models/${encodeURIComponent(options.model)}/versions/${encodeURIComponent(options.version)}/reference`,
+      options.url,
+    );
+    const headers: Record<string, string> = {
+      'content-type': format === 'csv' ? 'text/csv' : 'application/x-ndjson',
+      'content-length': String(size),
+    };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let response: Response;
+    try {
+      response = await fetch(target, {
+        method: 'PUT',
+        headers,
+        body: withProgress() as unknown as ReadableStream,
+        duplex: 'half',
+      } as RequestInit);
+    } catch (error) {
+      if (showProgress) process.stderr.write('\n');
+      const cause = (error as Error).cause instanceof Error ? `: ${((error as Error).cause as Error).message}` : '';
+      console.error(`driftwatch: upload to ${options.url} failed: ${(error as Error).message}${cause}. Is "driftwatch serve" running?`);
+      process.exit(2);
+    }
+    if (showProgress) process.stderr.write('\n');
+    const body = (await response.json().catch(() => ({}))) as {
+      rows?: number;
+      rejected?: { index: number; code: string; message: string }[];
+      ignored_columns?: string[];
+      error?: { code: string; message: string };
+    };
+    if (!response.ok) {
+      console.error(`driftwatch: import failed (${response.status}): ${body.error?.message ?? response.statusText}`);
+      for (const rejection of (body.rejected ?? []).slice(0, 20)) {
+        console.error(`  row ${rejection.index}: ${rejection.code}: ${rejection.message}`);
+      }
+      process.exit(1);
+    }
+    console.log(`imported ${body.rows ?? 0} reference rows for ${options.model} version ${options.version}`);
+    const rejected = body.rejected ?? [];
+    if (rejected.length > 0) {
+      console.log(`${rejected.length} row(s) rejected:`);
+      for (const rejection of rejected.slice(0, 20)) {
+        console.log(`  row ${rejection.index}: ${rejection.code}: ${rejection.message}`);
+      }
+      if (rejected.length > 20) console.log(`  … and ${rejected.length - 20} more`);
+    }
+    if ((body.ignored_columns ?? []).length > 0) {
+      console.log(`ignored columns: ${(body.ignored_columns ?? []).join(', ')}`);
+    }
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  console.error(`driftwatch: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

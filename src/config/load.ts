@@ -1,0 +1,174 @@
+/**
+ * Loads the configuration: YAML file, then environment overrides, then the
+ * strict schema. Every problem (YAML syntax, bad env value, schema issue) is
+ * collected and thrown at once as a ConfigError so that start-up lists them all.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../core/errors.js';
+import { configSchema, type Config } from './schema.js';
+
+export interface LoadOptions {
+  /** Explicit config file: must exist. Without it `driftwatch.yaml` is used when present. */
+  file?: string | undefined;
+  env?: NodeJS.ProcessEnv;
+  /** Command-line values, applied over env and file. */
+  overrides?: { port?: number; host?: string; dataDir?: string };
+}
+
+export const DEFAULT_CONFIG_FILE = 'driftwatch.yaml';
+
+type Json = Record<string, unknown>;
+
+function section(root: Json, key: string): Json {
+  const current = root[key];
+  if (current && typeof current === 'object' && !Array.isArray(current)) return current as Json;
+  const created: Json = {};
+  root[key] = created;
+  return created;
+}
+
+function parseIntEnv(
+  name: string,
+  value: string,
+  problems: string[],
+): number | undefined {
+  if (!/^\d+$/.test(value.trim())) {
+    problems.push(`${name}: expected a whole number, got "${value}"`);
+    return undefined;
+  }
+  return Number(value.trim());
+}
+
+function tokensFromEnv(value: string): string[] {
+  return value
+    .split(',')
+    .map((token) => token.trim())
+    .filter((token) => token.length > 0);
+}
+
+/** Applies DATABASE_URL and DRIFTWATCH_* variables onto the raw file object. */
+function applyEnv(raw: Json, env: NodeJS.ProcessEnv, problems: string[]): void {
+  if (env.DATABASE_URL) section(raw, 'database').url = env.DATABASE_URL;
+  if (env.DRIFTWATCH_DATA_DIR) section(raw, 'database').dataDir = env.DRIFTWATCH_DATA_DIR;
+  if (env.DRIFTWATCH_HOST) section(raw, 'server').host = env.DRIFTWATCH_HOST;
+  if (env.DRIFTWATCH_PORT) {
+    const port = parseIntEnv('DRIFTWATCH_PORT', env.DRIFTWATCH_PORT, problems);
+    if (port !== undefined) section(raw, 'server').port = port;
+  }
+  if (env.DRIFTWATCH_PUBLIC_URL) section(raw, 'server').publicUrl = env.DRIFTWATCH_PUBLIC_URL;
+  if (env.DRIFTWATCH_MODELS_DIR) section(raw, 'models').directory = env.DRIFTWATCH_MODELS_DIR;
+  if (env.DRIFTWATCH_LOG_LEVEL) section(raw, 'logging').level = env.DRIFTWATCH_LOG_LEVEL;
+  if (env.DRIFTWATCH_MAX_BODY_BYTES) {
+    const bytes = parseIntEnv('DRIFTWATCH_MAX_BODY_BYTES', env.DRIFTWATCH_MAX_BODY_BYTES, problems);
+    if (bytes !== undefined) section(raw, 'ingest').maxBodyBytes = bytes;
+  }
+
+  const ingestTokens = tokensFromEnv(env.DRIFTWATCH_INGEST_TOKENS ?? '');
+  const adminTokens = tokensFromEnv(env.DRIFTWATCH_ADMIN_TOKENS ?? '');
+  if (env.DRIFTWATCH_AUTH === 'none') {
+    if (ingestTokens.length + adminTokens.length > 0) {
+      problems.push('DRIFTWATCH_AUTH=none contradicts DRIFTWATCH_INGEST_TOKENS/DRIFTWATCH_ADMIN_TOKENS');
+    }
+    raw.auth = 'none';
+  } else if (env.DRIFTWATCH_AUTH !== undefined && env.DRIFTWATCH_AUTH !== '') {
+    problems.push(`DRIFTWATCH_AUTH: the only accepted value is "none", got "${env.DRIFTWATCH_AUTH}"`);
+  }
+  if (ingestTokens.length + adminTokens.length > 0) {
+    if (raw.auth === 'none') {
+      problems.push('auth: "none" in the file contradicts tokens given in the environment');
+      return;
+    }
+    const auth = section(raw, 'auth');
+    const tokens = Array.isArray(auth.tokens) ? (auth.tokens as unknown[]) : [];
+    ingestTokens.forEach((token, i) =>
+      tokens.push({ name: `env-ingest-${i + 1}`, token, scopes: ['ingest'] }),
+    );
+    adminTokens.forEach((token, i) =>
+      tokens.push({ name: `env-admin-${i + 1}`, token, scopes: ['admin', 'ingest'] }),
+    );
+    auth.tokens = tokens;
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+  if (issue.code === 'unrecognized_keys') {
+    return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  }
+  return `${where}: ${issue.message}`;
+}
+
+/** Resolves `tokenEnv` references; a referenced variable that is unset is a problem. */
+function resolveTokenSecrets(config: Config, env: NodeJS.ProcessEnv, problems: string[]): void {
+  if (config.auth === 'none') return;
+  config.auth.tokens.forEach((token, index) => {
+    const where = `auth.tokens.${index}`;
+    if (token.token !== undefined && token.tokenEnv !== undefined) {
+      problems.push(`${where}: give "token" or "tokenEnv", not both`);
+    } else if (token.tokenEnv !== undefined) {
+      const value = env[token.tokenEnv];
+      if (value === undefined || value.length < 16) {
+        problems.push(`${where}.tokenEnv: environment variable ${token.tokenEnv} is unset or shorter than 16 characters`);
+      } else {
+        token.token = value;
+      }
+    } else if (token.token === undefined) {
+      problems.push(`${where}: needs "token" or "tokenEnv"`);
+    }
+  });
+}
+
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const problems: string[] = [];
+  const file = options.file ?? env.DRIFTWATCH_CONFIG;
+  let raw: Json = {};
+
+  const path = file ?? (existsSync(DEFAULT_CONFIG_FILE) ? DEFAULT_CONFIG_FILE : undefined);
+  if (file !== undefined && !existsSync(file)) {
+    problems.push(`config file ${file} does not exist`);
+  } else if (path !== undefined) {
+    try {
+      const parsed: unknown = parseYaml(readFileSync(path, 'utf8'));
+      if (parsed === null || parsed === undefined) raw = {};
+      else if (typeof parsed === 'object' && !Array.isArray(parsed)) raw = parsed as Json;
+      else problems.push(`${path}: the top level must be a mapping`);
+    } catch (error) {
+      const detail = error instanceof YAMLParseError ? error.message : String(error);
+      problems.push(`${path}: ${detail}`);
+    }
+  }
+
+  applyEnv(raw, env, problems);
+  if (options.overrides?.port !== undefined) section(raw, 'server').port = options.overrides.port;
+  if (options.overrides?.host !== undefined) section(raw, 'server').host = options.overrides.host;
+  if (options.overrides?.dataDir !== undefined)
+    section(raw, 'database').dataDir = options.overrides.dataDir;
+
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    problems.push(...result.error.issues.map(describeIssue));
+    throw new ConfigError(problems);
+  }
+  resolveTokenSecrets(result.data, env, problems);
+  checkExposure(result.data, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return result.data;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+/** Listening beyond loopback with no credentials is only allowed when asked for by name. */
+function checkExposure(config: Config, problems: string[]): void {
+  if (config.auth === 'none') return;
+  if (config.auth.tokens.length === 0 && !isLoopback(config.server.host)) {
+    problems.push(
+      `server.host ${config.server.host} is not a loopback address and no tokens are configured: ` +
+        'set auth.tokens (or DRIFTWATCH_INGEST_TOKENS / DRIFTWATCH_ADMIN_TOKENS), or `auth: none` to run open on purpose',
+    );
+  }
+}

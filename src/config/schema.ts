@@ -1,0 +1,110 @@
+/**
+ * The configuration schema. Every object is strict: an unknown key is a
+ * mistake (a typo would otherwise silently fall back to a default), so it stops
+ * start-up together with every other problem found.
+ */
+import { z } from 'zod';
+
+const nameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'letters, digits, ".", "_" or "-" (max 128)');
+
+export const tokenSchema = z.strictObject({
+  /** A label for logs; never the secret. */
+  name: z.string().min(1),
+  /** The secret itself, or… */
+  token: z.string().min(16, 'tokens must be at least 16 characters').optional(),
+  /** …the name of an environment variable that holds it. */
+  tokenEnv: z.string().min(1).optional(),
+  scopes: z.array(z.enum(['ingest', 'admin'])).min(1),
+});
+
+export const modelSettingsSchema = z.strictObject({
+  /**
+   * What to do with a record whose features include names that the version's
+   * schema does not have: `reject` the record (a schema mismatch) or `ignore`
+   * the extra features, store the record, and count them.
+   */
+  unknownFeatures: z.enum(['reject', 'ignore']).optional(),
+});
+
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      /** Public base URL used in links (webhook payloads, logs). */
+      publicUrl: z.url().optional(),
+    })
+    .prefault({}),
+  database: z
+    .strictObject({
+      /** PostgreSQL connection string; when absent an embedded server is started. */
+      url: z.string().min(1).optional(),
+      poolSize: z.number().int().min(2).max(200).default(10),
+      /** Folder of the embedded server's data (used only without `url`). */
+      dataDir: z.string().min(1).default('.driftwatch/pg'),
+      /** Port of the embedded server; 0 picks a free one at each start. */
+      embeddedPort: z.number().int().min(0).max(65535).default(0),
+      /** Daily prediction partitions created ahead of today. */
+      partitionsAheadDays: z.number().int().min(1).max(60).default(3),
+    })
+    .prefault({}),
+  auth: z
+    .union([
+      z.literal('none'),
+      z.strictObject({
+        tokens: z.array(tokenSchema).default([]),
+      }),
+    ])
+    .default({ tokens: [] }),
+  ingest: z
+    .strictObject({
+      /** Largest request body accepted, measured after gzip decompression. */
+      maxBodyBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(32 * 1024 * 1024),
+      /** Largest reference upload, after decompression. */
+      referenceMaxBodyBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(1024 * 1024 * 1024),
+      /** How far ahead of the server clock a record timestamp may be. */
+      maxFutureSeconds: z.number().int().min(0).default(3_600),
+      /** How old a record timestamp may be. */
+      maxAgeDays: z.number().int().min(1).max(3_650).default(90),
+    })
+    .prefault({}),
+  models: z
+    .strictObject({
+      /** Folder scanned at start-up for `<model>/<version>/model.json` manifests. */
+      directory: z.string().min(1).default('models'),
+      defaults: modelSettingsSchema.prefault({}),
+      /** Per-model settings, by model name; they override `defaults`. */
+      settings: z.record(nameSchema, modelSettingsSchema).default({}),
+    })
+    .prefault({}),
+  logging: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
+    .prefault({}),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type TokenConfig = z.output<typeof tokenSchema>;
+export type ModelSettings = Required<z.output<typeof modelSettingsSchema>>;
+
+export { nameSchema };
+
+/** Settings of one model: its own over the defaults over built-in values. */
+export function modelSettings(config: Config, model: string): ModelSettings {
+  const own = config.models.settings[model] ?? {};
+  return {
+    unknownFeatures: own.unknownFeatures ?? config.models.defaults.unknownFeatures ?? 'reject',
+  };
+}

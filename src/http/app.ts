@@ -1,0 +1,24 @@
+/** The express application: routes, auth and the single error handler. */
+import express, { type Express } from 'express';
+import { NotFoundError } from '../core/errors.js';
+import { Authenticator } from './auth.js';
+import { errorHandler } from './errorMapping.js';
+import { healthRoutes } from './routes/health.js';
+import { ingestRoutes } from './routes/ingest.js';
+import { modelRoutes } from './routes/models.js';
+import type { HttpServices } from './services.js';
+
+export function createApp(services: HttpServices): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  const auth = new Authenticator(services.config);
+  app.use(healthRoutes(services));
+  app.use(modelRoutes(services, auth));
+  app.use(ingestRoutes(services, auth));
+  app.use((req, _res, next) => {
+    next(new NotFoundError(`no route for ${req.method} ${req.path}`));
+  });
+  app.use(errorHandler(services.logger));
+  return app;
+}

@@ -1,0 +1,169 @@
+/**
+ * The OpenAPI 3 document, generated from the zod schemas that validate the
+ * requests (zod's own JSON Schema export, OpenAPI 3.0 dialect). Committed as
+ * docs/openapi.json; a test fails when the committed copy is stale.
+ */
+import { z } from 'zod';
+import {
+  ingestResponseSchema,
+  labelRecordSchema,
+  predictionRecordSchema,
+  rejectionSchema,
+} from '../ingest/recordSchema.js';
+import { modelVersionDefinitionSchema } from '../registry/schema.js';
+
+type Schema = Record<string, unknown>;
+
+function schemaOf(schema: z.ZodType, io: 'input' | 'output' = 'input'): Schema {
+  const json = z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' }) as Schema;
+  delete json.$schema;
+  delete json.id;
+  return json;
+}
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+
+const errorSchema: Schema = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: { code: { type: 'string' }, message: { type: 'string' } },
+    },
+  },
+};
+
+function errorResponse(description: string): Schema {
+  return { description, content: { 'application/json': { schema: ref('Error') } } };
+}
+
+const auth401 = errorResponse('No valid bearer token');
+const auth403 = errorResponse('The token lacks the required scope');
+const unavailable = errorResponse('The database is unavailable; retry after Retry-After seconds');
+
+const versionPath = [
+  { name: 'model', in: 'path', required: true, schema: { type: 'string' } },
+  { name: 'version', in: 'path', required: true, schema: { type: 'string' } },
+];
+
+export function buildOpenApiDocument(): Schema {
+  const labelBatch = { type: 'array', items: ref('LabelRecord') };
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: 'driftwatch',
+      version: '1',
+      description:
+        'ML observability sidecar: prediction-log ingestion, reference data, drift and parity checks.',
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        PredictionRecord: schemaOf(predictionRecordSchema),
+        LabelRecord: schemaOf(labelRecordSchema),
+        Rejection: schemaOf(rejectionSchema, 'output'),
+        IngestResponse: schemaOf(ingestResponseSchema, 'output'),
+        ModelVersionDefinition: schemaOf(modelVersionDefinitionSchema),
+        Error: errorSchema,
+      },
+    },
+    security: [{ bearer: [] }],
+    paths: {
+      '/health': {
+        get: { summary: 'Liveness (no database access)', security: [], responses: { 200: { description: 'Alive' } } },
+      },
+      '/ready': {
+        get: {
+          summary: 'Readiness: database reachable and migrated',
+          security: [],
+          responses: { 200: { description: 'Ready' }, 503: { description: 'Not ready, with the reason' } },
+        },
+      },
+      '/metrics': {
+        get: { summary: 'Prometheus metrics', security: [], responses: { 200: { description: 'Text exposition format' } } },
+      },
+      '/v1/predictions': {
+        post: {
+          summary: 'Ingest prediction records (scope: ingest)',
+          description:
+            'A JSON array of records or NDJSON (one record per line), optionally gzip-encoded. Valid records are stored even when others are rejected; a retried request_id counts as a duplicate.',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: { type: 'array', items: ref('PredictionRecord') } },
+              'application/x-ndjson': { schema: ref('PredictionRecord') },
+            },
+          },
+          responses: {
+            200: { description: 'Stored; rejections listed by index', content: { 'application/json': { schema: ref('IngestResponse') } } },
+            400: errorResponse('Unparseable body or no valid record (rejections listed)'),
+            401: auth401,
+            403: auth403,
+            413: errorResponse('Body (after decompression) over the limit'),
+            415: errorResponse('Unsupported content type or encoding'),
+            503: unavailable,
+          },
+        },
+      },
+      '/v1/labels': {
+        post: {
+          summary: 'Ingest delayed labels (scope: ingest)',
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: labelBatch }, 'application/x-ndjson': { schema: ref('LabelRecord') } },
+          },
+          responses: {
+            200: { description: 'Stored; rejections listed by index' },
+            400: errorResponse('Unparseable body or no valid label'),
+            401: auth401,
+            403: auth403,
+            415: errorResponse('Unsupported content type'),
+            503: unavailable,
+          },
+        },
+      },
+      '/v1/models': {
+        get: { summary: 'List models and versions', responses: { 200: { description: 'Models' }, 401: auth401 } },
+      },
+      '/v1/models/{model}/versions/{version}': {
+        parameters: versionPath,
+        put: {
+          summary: 'Register or update a model version (scope: admin)',
+          requestBody: { required: true, content: { 'application/json': { schema: ref('ModelVersionDefinition') } } },
+          responses: {
+            200: { description: 'Updated or unchanged' },
+            201: { description: 'Created' },
+            400: errorResponse('Invalid definition (every problem listed)'),
+            401: auth401,
+            403: auth403,
+            409: errorResponse('The version has predictions; its schema cannot change'),
+            415: errorResponse('Not JSON'),
+          },
+        },
+        get: { summary: 'One model version', responses: { 200: { description: 'The version' }, 404: errorResponse('Not registered') } },
+      },
+      '/v1/models/{model}/versions/{version}/reference': {
+        parameters: versionPath,
+        put: {
+          summary: 'Replace the reference data (scope: admin)',
+          requestBody: {
+            required: true,
+            content: {
+              'text/csv': { schema: { type: 'string' } },
+              'application/x-ndjson': { schema: { type: 'object', additionalProperties: true } },
+            },
+          },
+          responses: {
+            200: { description: 'Imported; rejected rows listed by index' },
+            400: errorResponse('Unparseable file, header mismatch, or no valid row'),
+            404: errorResponse('Version not registered'),
+            415: errorResponse('Unsupported content type'),
+          },
+        },
+        get: { summary: 'Summary of the reference profile', responses: { 200: { description: 'Profile summary' }, 404: errorResponse('No reference') } },
+      },
+    },
+  };
+}

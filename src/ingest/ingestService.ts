@@ -1,0 +1,206 @@
+/**
+ * Ingestion of prediction records: splits the streamed body into records,
+ * validates each, stores the valid ones in one transaction and reports every
+ * rejection by index. Valid records are stored even when others in the batch
+ * are bad; a batch with no valid record stores nothing and is a client error.
+ */
+import type { Config } from '../config/schema.js';
+import { modelSettings } from '../config/schema.js';
+import { AppError } from '../core/errors.js';
+import type { ModelRegistry } from '../registry/modelRegistry.js';
+import type { StoredModelVersion } from '../storage/modelStore.js';
+import type { PoolClient } from '../storage/pool.js';
+import type { PredictionStore } from '../storage/predictionStore.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { KNOWN_STATUSES } from './recordSchema.js';
+import type { RawRecord, RecordSplitter } from './recordSplitter.js';
+import type { TimestampBounds } from './timestamp.js';
+import { buildRow, parseEnvelope, type Rejection, type ValidRow } from './validateRecord.js';
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  rejected: Rejection[];
+}
+
+export interface IngestOptions {
+  maxFutureMs: number;
+  maxAgeMs: number;
+  now: () => number;
+}
+
+/**
+ * Validates the records of one request. Versions are looked up once per
+ * request; a model's absence is remembered so that a batch for an
+ * unregistered model costs one query, not one per record.
+ */
+class BatchValidator {
+  readonly valid: ValidRow[] = [];
+  readonly rejected: Rejection[] = [];
+  readonly versions = new Map<string, StoredModelVersion>();
+  total = 0;
+  private readonly missingVersions = new Set<string>();
+  private readonly modelKnown = new Map<string, boolean>();
+
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly config: Config,
+    private readonly bounds: TimestampBounds,
+  ) {}
+
+  async add(raw: RawRecord): Promise<void> {
+    this.total += 1;
+    const envelope = parseEnvelope(raw);
+    if (!envelope.ok) {
+      this.rejected.push(envelope.rejection);
+      return;
+    }
+    const record = envelope.value;
+    const version = await this.version(record.model, record.model_version);
+    if (!version) {
+      const known = await this.isModelKnown(record.model);
+      this.rejected.push(
+        known
+          ? {
+              index: raw.index,
+              code: 'unknown_version',
+              message: `model ${record.model} has no version ${record.model_version}; register it first`,
+            }
+          : { index: raw.index, code: 'unknown_model', message: `model ${record.model} is not registered` },
+      );
+      return;
+    }
+    const row = buildRow(raw.index, record, {
+      features: version.features,
+      settings: modelSettings(this.config, record.model),
+      bounds: this.bounds,
+    });
+    if (row.ok) this.valid.push(row.value);
+    else this.rejected.push(row.rejection);
+  }
+
+  private async version(model: string, version: string): Promise<StoredModelVersion | null> {
+    const key = `${model}\u0000${version}`;
+    const seen = this.versions.get(key);
+    if (seen) return seen;
+    if (this.missingVersions.has(key)) return null;
+    const found = await this.registry.get(model, version);
+    if (found) this.versions.set(key, found);
+    else this.missingVersions.add(key);
+    return found;
+  }
+
+  private async isModelKnown(model: string): Promise<boolean> {
+    let known = this.modelKnown.get(model);
+    if (known === undefined) {
+      known = await this.registry.modelExists(model);
+      this.modelKnown.set(model, known);
+    }
+    return known;
+  }
+}
+
+export class IngestService {
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly predictions: PredictionStore,
+    private readonly config: Config,
+    private readonly metrics: Metrics,
+    private readonly options: IngestOptions,
+  ) {}
+
+  /**
+   * Validates records as the body streams in, keeping only the compact COPY
+   * line of each valid record (never the whole body), then stores them.
+   */
+  async ingestStream(body: AsyncIterable<unknown>, splitter: RecordSplitter): Promise<IngestResult> {
+    const batch = new BatchValidator(this.registry, this.config, {
+      nowMs: this.options.now(),
+      maxFutureMs: this.options.maxFutureMs,
+      maxAgeMs: this.options.maxAgeMs,
+    });
+    for await (const chunk of body) {
+      for (const raw of splitter.push(chunk as Buffer)) await batch.add(raw);
+    }
+    for (const raw of splitter.end()) await batch.add(raw);
+    return this.store(batch);
+  }
+
+  /** Same as ingestStream for records already split (tests, file tailing). */
+  async ingestRecords(records: Iterable<RawRecord>): Promise<IngestResult> {
+    const batch = new BatchValidator(this.registry, this.config, {
+      nowMs: this.options.now(),
+      maxFutureMs: this.options.maxFutureMs,
+      maxAgeMs: this.options.maxAgeMs,
+    });
+    for (const raw of records) await batch.add(raw);
+    return this.store(batch);
+  }
+
+  private async store(batch: BatchValidator): Promise<IngestResult> {
+    const { valid, rejected, total } = batch;
+    if (total === 0) throw new AppError('body_unparseable', 'the body holds no records');
+    for (const rejection of rejected) {
+      this.metrics.ingestRecordsTotal.inc({ source: 'http', outcome: 'rejected', reason: rejection.code });
+    }
+    if (valid.length === 0) {
+      throw new AppError('validation_failed', `none of the ${total} records is valid`, {
+        details: { accepted: 0, duplicates: 0, rejected },
+      });
+    }
+
+    const versions = [...batch.versions.values()];
+    const result = await this.predictions.write(valid, (client) => this.confirmRevisions(client, versions));
+
+    this.metrics.ingestRecordsTotal.inc({ source: 'http', outcome: 'accepted', reason: 'none' }, result.inserted);
+    if (result.duplicates > 0) {
+      this.metrics.ingestRecordsTotal.inc({ source: 'http', outcome: 'duplicate', reason: 'none' }, result.duplicates);
+    }
+    for (const row of result.byStatus) {
+      const status = KNOWN_STATUSES.has(row.status) ? row.status : 'other';
+      this.metrics.predictionsTotal.inc({ model: row.model, model_version: row.modelVersion, status }, row.count);
+    }
+    this.countFeatureGaps(valid);
+    return { accepted: result.inserted, duplicates: result.duplicates, rejected };
+  }
+
+  private countFeatureGaps(rows: readonly ValidRow[]): void {
+    const missing = new Map<string, number>();
+    const ignored = new Map<string, number>();
+    for (const row of rows) {
+      const key = `${row.model}\u0000${row.version}`;
+      if (row.missingFeatures > 0) missing.set(key, (missing.get(key) ?? 0) + row.missingFeatures);
+      if (row.ignoredFeatures > 0) ignored.set(key, (ignored.get(key) ?? 0) + row.ignoredFeatures);
+    }
+    for (const [key, count] of missing) {
+      const [model = '', version = ''] = key.split('\u0000');
+      this.metrics.ingestMissingFeaturesTotal.inc({ model, model_version: version }, count);
+    }
+    for (const [key, count] of ignored) {
+      const [model = '', version = ''] = key.split('\u0000');
+      this.metrics.ingestIgnoredFeaturesTotal.inc({ model, model_version: version }, count);
+    }
+  }
+
+  /**
+   * Locks the versions used (FOR SHARE: a concurrent schema change waits for
+   * this batch) and checks that each is still the revision validated against.
+   */
+  private async confirmRevisions(client: PoolClient, versions: readonly StoredModelVersion[]): Promise<void> {
+    const { rows } = await client.query<{ model: string; version: string; revision: number }>(
+      `SELECT model, version, revision FROM model_versions
+        WHERE (model, version) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+        FOR SHARE`,
+      [versions.map((v) => v.model), versions.map((v) => v.version)],
+    );
+    const current = new Map(rows.map((row) => [`${row.model}\u0000${row.version}`, row.revision]));
+    const stale = versions.filter((v) => current.get(`${v.model}\u0000${v.version}`) !== v.revision);
+    if (stale.length > 0) {
+      // Only possible when a version without predictions was re-registered
+      // while this batch was being validated; the client's retry validates
+      // against the new schema.
+      this.registry.invalidate(stale);
+      throw new AppError('schema_changed', 'a model schema changed during this request; retry it');
+    }
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Delayed labels: `[{model, request_id, label, timestamp?}]`. Labels may
+ * arrive before their prediction, so an unknown request id is kept; an
+ * unregistered model is rejected (its labels could never be joined).
+ */
+import { AppError } from '../core/errors.js';
+import type { ModelRegistry } from '../registry/modelRegistry.js';
+import type { LabelStore, LabelRow } from '../storage/labelStore.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { labelRecordSchema } from './recordSchema.js';
+import type { RawRecord, RecordSplitter } from './recordSplitter.js';
+import { parseTimestamp, type TimestampBounds } from './timestamp.js';
+import type { Rejection } from './validateRecord.js';
+
+export interface LabelIngestResult {
+  accepted: number;
+  rejected: Rejection[];
+}
+
+export class LabelIngest {
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly store: LabelStore,
+    private readonly metrics: Metrics,
+    private readonly bounds: () => TimestampBounds,
+  ) {}
+
+  async ingestStream(body: AsyncIterable<unknown>, splitter: RecordSplitter): Promise<LabelIngestResult> {
+    const raws: RawRecord[] = [];
+    for await (const chunk of body) raws.push(...splitter.push(chunk as Buffer));
+    raws.push(...splitter.end());
+    return this.ingest(raws);
+  }
+
+  async ingest(raws: readonly RawRecord[]): Promise<LabelIngestResult> {
+    if (raws.length === 0) throw new AppError('body_unparseable', 'the body holds no labels');
+    const bounds = this.bounds();
+    const rows: LabelRow[] = [];
+    const rejected: Rejection[] = [];
+    const known = new Map<string, boolean>();
+    for (const raw of raws) {
+      let value: unknown;
+      try {
+        value = JSON.parse(raw.text);
+      } catch (error) {
+        rejected.push({ index: raw.index, code: 'invalid_json', message: `label is not valid JSON: ${(error as Error).message}` });
+        continue;
+      }
+      const parsed = labelRecordSchema.safeParse(value);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        const field = issue.path.map(String).join('.') || '(record)';
+        const code =
+          issue.code === 'unrecognized_keys'
+            ? 'unknown_field'
+            : issue.code === 'invalid_type' && issue.input === undefined
+              ? 'missing_field'
+              : 'wrong_type';
+        rejected.push({ index: raw.index, code, message: `${field}: ${issue.message}` });
+        continue;
+      }
+      const label = parsed.data;
+      const numeric = typeof label.label === 'boolean' ? (label.label ? 1 : 0) : label.label;
+      if (!Number.isFinite(numeric)) {
+        rejected.push({ index: raw.index, code: 'non_finite', message: 'label is not a finite number' });
+        continue;
+      }
+      let epochMs: number | null = null;
+      if (label.timestamp !== undefined) {
+        const time = parseTimestamp(label.timestamp, bounds);
+        if (!time.ok) {
+          rejected.push({ index: raw.index, code: 'bad_timestamp', message: time.message });
+          continue;
+        }
+        epochMs = time.epochMs;
+      }
+      let exists = known.get(label.model);
+      if (exists === undefined) {
+        exists = await this.registry.modelExists(label.model);
+        known.set(label.model, exists);
+      }
+      if (!exists) {
+        rejected.push({ index: raw.index, code: 'unknown_model', message: `model ${label.model} is not registered` });
+        continue;
+      }
+      rows.push({ model: label.model, requestId: label.request_id, label: numeric, epochMs });
+    }
+    for (const rejection of rejected) {
+      this.metrics.ingestRecordsTotal.inc({ source: 'labels', outcome: 'rejected', reason: rejection.code });
+    }
+    if (rows.length === 0) {
+      throw new AppError('validation_failed', `none of the ${raws.length} labels is valid`, {
+        details: { accepted: 0, rejected },
+      });
+    }
+    await this.store.upsert(rows);
+    this.metrics.ingestRecordsTotal.inc({ source: 'labels', outcome: 'accepted', reason: 'none' }, rows.length);
+    const perModel = new Map<string, number>();
+    for (const row of rows) perModel.set(row.model, (perModel.get(row.model) ?? 0) + 1);
+    for (const [model, count] of perModel) this.metrics.labelsTotal.inc({ model }, count);
+    return { accepted: rows.length, rejected };
+  }
+}

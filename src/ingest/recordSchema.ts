@@ -1,0 +1,52 @@
+/**
+ * Prediction record, wire format v1 (see DESIGN.md). The envelope is checked
+ * by this zod schema (which also feeds the OpenAPI document); the features are
+ * then checked against the model version's own schema in validateRecord.ts.
+ */
+import { z } from 'zod';
+
+export const TRACEPARENT_PATTERN = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+export const featureValueSchema = z.union([z.number(), z.string(), z.boolean(), z.null()]);
+
+export const predictionRecordSchema = z.strictObject({
+  model: z.string().min(1).max(128),
+  model_version: z.string().min(1).max(128),
+  request_id: z.string().min(1).max(256),
+  timestamp: z
+    .union([z.string(), z.number()])
+    .describe('RFC 3339 / ISO 8601 date-time with a zone, or Unix epoch seconds'),
+  features: z.record(z.string(), featureValueSchema),
+  score: z.number().nullable().optional(),
+  prediction: z.union([z.number(), z.string(), z.boolean()]).nullable().optional(),
+  latency_ms: z.number().min(0).nullable().optional(),
+  status: z.string().min(1).max(64).optional(),
+  label: z.union([z.number(), z.boolean()]).nullable().optional(),
+  traceparent: z.string().regex(TRACEPARENT_PATTERN, 'a W3C traceparent').optional(),
+});
+
+export type PredictionRecord = z.output<typeof predictionRecordSchema>;
+
+export const rejectionSchema = z.object({
+  index: z.number().int().min(0),
+  code: z.string(),
+  message: z.string(),
+});
+
+export const ingestResponseSchema = z.object({
+  accepted: z.number().int(),
+  duplicates: z.number().int(),
+  rejected: z.array(rejectionSchema),
+});
+
+export const labelRecordSchema = z.strictObject({
+  model: z.string().min(1).max(128),
+  request_id: z.string().min(1).max(256),
+  label: z.union([z.number(), z.boolean()]),
+  timestamp: z.union([z.string(), z.number()]).optional(),
+});
+
+export type LabelRecord = z.output<typeof labelRecordSchema>;
+
+/** Statuses that get their own metric label value; anything else counts as `other`. */
+export const KNOWN_STATUSES = new Set(['success', 'error', 'timeout', 'fallback', 'rejected']);

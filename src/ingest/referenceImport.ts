@@ -1,0 +1,264 @@
+/**
+ * Reference (training) data import from CSV (header row) or NDJSON. Rows are
+ * validated like prediction features; valid rows are reduced to a profile per
+ * feature (src/drift/profile.ts) and stored, replacing the previous reference
+ * atomically. Raw rows are not kept: checks only need the profile.
+ */
+import { parse as parseCsv } from 'csv-parse';
+import type { ModelSettings } from '../config/schema.js';
+import { AppError, NotFoundError } from '../core/errors.js';
+import type { FeatureSpec, FeatureValue } from '../core/model.js';
+import { buildReferenceProfile } from '../drift/profile.js';
+import type { ReferenceStore, ReferenceSummary } from '../storage/referenceStore.js';
+import type { Rejection } from './validateRecord.js';
+import { NdjsonSplitter } from './recordSplitter.js';
+
+export type ReferenceFormat = 'csv' | 'ndjson';
+
+/** Columns a reference file may carry besides features. `score` is profiled; the rest are ignored. */
+const RESERVED_COLUMNS = new Set(['score', 'prediction', 'label', 'request_id', 'timestamp', 'model', 'model_version']);
+
+const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+
+export interface ReferenceImportResult extends ReferenceSummary {
+  rejected: Rejection[];
+  ignoredColumns: string[];
+}
+
+/** Accumulates validated rows column by column. */
+class ColumnCollector {
+  readonly columns: Record<string, FeatureValue[]> = {};
+  readonly score: (number | null)[] = [];
+  readonly rejected: Rejection[] = [];
+  rows = 0;
+  private readonly specs: Map<string, FeatureSpec>;
+
+  constructor(private readonly features: readonly FeatureSpec[]) {
+    this.specs = new Map(features.map((feature) => [feature.name, feature]));
+    for (const feature of features) this.columns[feature.name] = [];
+  }
+
+  /** Validates one row of already-typed values; returns false and records a rejection when bad. */
+  add(index: number, values: Map<string, unknown>, score: unknown): boolean {
+    const row: FeatureValue[] = [];
+    for (const feature of this.features) {
+      const value = values.get(feature.name);
+      const checked = checkValue(feature, value);
+      if (typeof checked === 'object' && checked !== null) {
+        this.rejected.push({ index, ...checked });
+        return false;
+      }
+      row.push(checked);
+    }
+    let scoreValue: number | null = null;
+    if (score !== undefined && score !== null && score !== '') {
+      const parsed = typeof score === 'string' && DECIMAL.test(score) ? Number(score) : score;
+      if (typeof parsed !== 'number' || !Number.isFinite(parsed)) {
+        this.rejected.push({ index, code: 'wrong_type', message: `score is not a finite number: ${String(score).slice(0, 40)}` });
+        return false;
+      }
+      scoreValue = parsed;
+    }
+    this.features.forEach((feature, i) => this.columns[feature.name]!.push(row[i]!));
+    this.score.push(scoreValue);
+    this.rows += 1;
+    return true;
+  }
+
+  has(name: string): boolean {
+    return this.specs.has(name);
+  }
+}
+
+type CheckFailure = { code: Rejection['code']; message: string };
+
+/** A feature value from CSV text or JSON, as stored, or why it is bad. */
+function checkValue(feature: FeatureSpec, value: unknown): FeatureValue | CheckFailure {
+  if (value === undefined || value === null || value === '') return null;
+  if (feature.type === 'numeric') {
+    if (typeof value === 'number') {
+      return Number.isFinite(value)
+        ? value
+        : { code: 'non_finite', message: `feature "${feature.name}" is not a finite number` };
+    }
+    if (typeof value === 'string') {
+      if (DECIMAL.test(value)) return Number(value);
+      if (/^\s*[+-]?(nan|inf|infinity)\s*$/i.test(value)) {
+        return { code: 'non_finite', message: `feature "${feature.name}" is ${value.trim()}: leave the cell empty for a missing value` };
+      }
+      return { code: 'wrong_type', message: `feature "${feature.name}" is numeric, got "${value.slice(0, 40)}"` };
+    }
+    return { code: 'wrong_type', message: `feature "${feature.name}" is numeric, got ${typeof value}` };
+  }
+  if (typeof value === 'string') return value;
+  if (typeof value === 'boolean') return String(value);
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return { code: 'wrong_type', message: `feature "${feature.name}" is categorical, got ${typeof value}` };
+}
+
+export interface ReferenceTarget {
+  model: string;
+  version: string;
+  features: readonly FeatureSpec[];
+  settings: ModelSettings;
+}
+
+export class ReferenceImport {
+  constructor(private readonly store: ReferenceStore) {}
+
+  async import(
+    target: ReferenceTarget,
+    format: ReferenceFormat,
+    body: AsyncIterable<unknown>,
+  ): Promise<ReferenceImportResult> {
+    const collector = new ColumnCollector(target.features);
+    const ignoredColumns =
+      format === 'csv'
+        ? await this.readCsv(target, body, collector)
+        : await this.readNdjson(target, body, collector);
+    const total = collector.rows + collector.rejected.length;
+    if (total === 0) throw new AppError('body_unparseable', 'the reference file holds no rows');
+    if (collector.rows === 0) {
+      throw new AppError('validation_failed', `none of the ${total} reference rows is valid`, {
+        details: { rejected: collector.rejected.slice(0, 1000) },
+      });
+    }
+    const hasScore = collector.score.some((value) => value !== null);
+    const profile = buildReferenceProfile(
+      [...target.features],
+      collector.columns,
+      hasScore ? collector.score : undefined,
+    );
+    const summary = await this.store.replace(target.model, target.version, profile);
+    return { ...summary, rejected: collector.rejected, ignoredColumns };
+  }
+
+  private async readCsv(
+    target: ReferenceTarget,
+    body: AsyncIterable<unknown>,
+    collector: ColumnCollector,
+  ): Promise<string[]> {
+    const parser = parseCsv({ bom: true, skip_empty_lines: true, relax_column_count: true });
+    const feed = (async () => {
+      try {
+        for await (const chunk of body) {
+          if (!parser.write(chunk as Buffer)) await new Promise((resolve) => parser.once('drain', resolve));
+        }
+        parser.end();
+      } catch (error) {
+        parser.destroy(error as Error);
+      }
+    })();
+    let header: string[] | null = null;
+    let ignored: string[] = [];
+    let index = 0;
+    try {
+      for await (const record of parser) {
+        const cells = record as string[];
+        if (header === null) {
+          header = cells.map((cell) => cell.trim());
+          ignored = this.checkHeader(target, header);
+          continue;
+        }
+        if (cells.length !== header.length) {
+          collector.rejected.push({
+            index,
+            code: 'bad_value',
+            message: `row has ${cells.length} cells, the header has ${header.length}`,
+          });
+          index += 1;
+          continue;
+        }
+        const values = new Map<string, unknown>();
+        let score: unknown;
+        header.forEach((name, i) => {
+          if (name === 'score') score = cells[i];
+          else values.set(name, cells[i]);
+        });
+        collector.add(index, values, score);
+        index += 1;
+      }
+    } catch (error) {
+      if (error instanceof AppError) throw error;
+      throw new AppError('body_unparseable', `CSV could not be parsed: ${(error as Error).message}`, { cause: error });
+    }
+    await feed;
+    return ignored;
+  }
+
+  /** Unknown columns are a schema mismatch for the whole file (every row has them). */
+  private checkHeader(target: ReferenceTarget, header: string[]): string[] {
+    const seen = new Set<string>();
+    const unknown: string[] = [];
+    for (const name of header) {
+      if (seen.has(name)) throw new AppError('validation_failed', `the CSV header repeats column "${name}"`);
+      seen.add(name);
+      if (!target.features.some((f) => f.name === name) && !RESERVED_COLUMNS.has(name)) unknown.push(name);
+    }
+    const absent = target.features.filter((feature) => !seen.has(feature.name)).map((f) => f.name);
+    if (absent.length === target.features.length) {
+      throw new AppError('validation_failed', `the CSV header names none of the features of ${target.model} version ${target.version}`);
+    }
+    if (unknown.length > 0 && target.settings.unknownFeatures === 'reject') {
+      throw new AppError(
+        'validation_failed',
+        `the CSV header has columns not in the schema of ${target.model} version ${target.version}: ${unknown.join(', ')}`,
+      );
+    }
+    return unknown;
+  }
+
+  private async readNdjson(
+    target: ReferenceTarget,
+    body: AsyncIterable<unknown>,
+    collector: ColumnCollector,
+  ): Promise<string[]> {
+    const splitter = new NdjsonSplitter();
+    const ignored = new Set<string>();
+    const handle = (raw: { index: number; text: string }): void => {
+      let value: unknown;
+      try {
+        value = JSON.parse(raw.text);
+      } catch (error) {
+        collector.rejected.push({ index: raw.index, code: 'invalid_json', message: `row is not valid JSON: ${(error as Error).message}` });
+        return;
+      }
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        collector.rejected.push({ index: raw.index, code: 'not_an_object', message: 'row must be a JSON object' });
+        return;
+      }
+      // Either a prediction record ({features: {...}, score}) or a flat row.
+      const object = value as Record<string, unknown>;
+      const nested = object.features;
+      const featureObject =
+        nested !== null && typeof nested === 'object' && !Array.isArray(nested)
+          ? (nested as Record<string, unknown>)
+          : object;
+      const values = new Map<string, unknown>();
+      const unknown: string[] = [];
+      for (const [name, cell] of Object.entries(featureObject)) {
+        if (collector.has(name)) values.set(name, cell);
+        else if (featureObject !== object || !RESERVED_COLUMNS.has(name)) unknown.push(name);
+      }
+      if (unknown.length > 0) {
+        if (target.settings.unknownFeatures === 'reject') {
+          collector.rejected.push({
+            index: raw.index,
+            code: 'unknown_feature',
+            message: `not in the schema of ${target.model} version ${target.version}: ${unknown.join(', ')}`,
+          });
+          return;
+        }
+        unknown.forEach((name) => ignored.add(name));
+      }
+      collector.add(raw.index, values, object.score);
+    };
+    for await (const chunk of body) splitter.push(chunk as Buffer).forEach(handle);
+    splitter.end().forEach(handle);
+    return [...ignored];
+  }
+}
+
+export function notFoundVersion(model: string, version: string): NotFoundError {
+  return new NotFoundError(`model ${model} version ${version} is not registered`);
+}

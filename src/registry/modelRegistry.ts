@@ -1,0 +1,136 @@
+/**
+ * The model registry service: validates definitions, persists them, keeps an
+ * in-process cache for the ingest hot path, and registers the manifests found
+ * under the models folder at start-up.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { ValidationError } from '../core/errors.js';
+import type { ModelStore, StoredModelVersion, UpsertOutcome } from '../storage/modelStore.js';
+import { modelManifestSchema, modelNameSchema, modelVersionDefinitionSchema } from './schema.js';
+
+function cacheKey(model: string, version: string): string {
+  return `${model}\u0000${version}`;
+}
+
+export function zodProblems(issues: readonly { path: PropertyKey[]; message: string }[]): string[] {
+  return issues.map((issue) => `${issue.path.map(String).join('.') || '(body)'}: ${issue.message}`);
+}
+
+export class ModelRegistry {
+  private readonly cache = new Map<string, StoredModelVersion>();
+
+  constructor(
+    private readonly store: ModelStore,
+    private readonly logger: Logger,
+  ) {}
+
+  async register(
+    model: string,
+    version: string,
+    body: unknown,
+    source: 'api' | 'manifest' = 'api',
+  ): Promise<{ outcome: UpsertOutcome; version: StoredModelVersion }> {
+    const problems: string[] = [];
+    if (!modelNameSchema.safeParse(model).success) problems.push(`model: invalid name "${model}"`);
+    if (!modelNameSchema.safeParse(version).success) problems.push(`version: invalid name "${version}"`);
+    const parsed = modelVersionDefinitionSchema.safeParse(body);
+    if (!parsed.success) problems.push(...zodProblems(parsed.error.issues));
+    if (problems.length > 0 || !parsed.success) {
+      throw new ValidationError('invalid model version definition', { problems });
+    }
+    const result = await this.store.upsertVersion({
+      model,
+      version,
+      task: parsed.data.task,
+      features: parsed.data.features,
+      threshold: parsed.data.threshold,
+      onnx: parsed.data.onnx ?? null,
+      source,
+    });
+    this.cache.set(cacheKey(model, version), result.version);
+    return result;
+  }
+
+  /** The cached version, loading it from the database on a miss. */
+  async get(model: string, version: string): Promise<StoredModelVersion | null> {
+    const cached = this.cache.get(cacheKey(model, version));
+    if (cached) return cached;
+    const loaded = await this.store.getVersion(model, version);
+    if (loaded) this.cache.set(cacheKey(model, version), loaded);
+    return loaded;
+  }
+
+  /** Drops cached entries so the next `get` reloads them (another replica changed them). */
+  invalidate(keys: Iterable<{ model: string; version: string }>): void {
+    for (const key of keys) this.cache.delete(cacheKey(key.model, key.version));
+  }
+
+  list(): Promise<StoredModelVersion[]> {
+    return this.store.listVersions();
+  }
+
+  modelExists(model: string): Promise<boolean> {
+    return this.store.modelExists(model);
+  }
+
+  /**
+   * Registers every `<dir>/<model>/<version>/model.json`. A manifest that
+   * fails validation is reported and skipped; it does not stop the service,
+   * because the other models must still be monitored.
+   */
+  async registerManifests(dir: string): Promise<{ registered: string[]; failed: string[] }> {
+    const registered: string[] = [];
+    const failed: string[] = [];
+    let models: string[];
+    try {
+      models = (await readdir(dir, { withFileTypes: true }))
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => entry.name);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { registered, failed };
+      throw error;
+    }
+    for (const model of models.sort()) {
+      const versions = (await readdir(path.join(dir, model), { withFileTypes: true }))
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => entry.name)
+        .sort();
+      for (const version of versions) {
+        const file = path.join(dir, model, version, 'model.json');
+        let text: string;
+        try {
+          text = await readFile(file, 'utf8');
+        } catch {
+          continue;
+        }
+        try {
+          const manifest = modelManifestSchema.parse(JSON.parse(text));
+          if (manifest.model !== model || manifest.version !== version) {
+            throw new ValidationError(
+              `manifest names ${manifest.model}/${manifest.version} but lives in ${model}/${version}`,
+            );
+          }
+          const { outcome } = await this.register(
+            model,
+            version,
+            {
+              task: manifest.task,
+              features: manifest.features,
+              threshold: manifest.threshold,
+              onnx: manifest.onnx,
+            },
+            'manifest',
+          );
+          registered.push(`${model}/${version}`);
+          this.logger.info({ model, version, outcome, file }, 'registered model manifest');
+        } catch (error) {
+          failed.push(`${model}/${version}`);
+          this.logger.error({ err: error, file }, 'model manifest rejected');
+        }
+      }
+    }
+    return { registered, failed };
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The Prometheus registry. No hidden global: main.ts creates one Metrics
+ * object and passes it to whoever records.
+ */
+import client from 'prom-client';
+import { METRICS } from './metricNames.js';
+
+type Labels<K extends keyof typeof METRICS> = (typeof METRICS)[K]['labels'][number];
+
+function counter<K extends keyof typeof METRICS>(registry: client.Registry, key: K): client.Counter<Labels<K>> {
+  const spec = METRICS[key];
+  return new client.Counter({
+    name: spec.name,
+    help: spec.help,
+    labelNames: spec.labels as readonly Labels<K>[],
+    registers: [registry],
+  });
+}
+
+function histogram<K extends keyof typeof METRICS>(
+  registry: client.Registry,
+  key: K,
+): client.Histogram<Labels<K>> {
+  const spec = METRICS[key];
+  return new client.Histogram({
+    name: spec.name,
+    help: spec.help,
+    labelNames: spec.labels as readonly Labels<K>[],
+    buckets: [...(spec.buckets ?? [])],
+    registers: [registry],
+  });
+}
+
+export class Metrics {
+  readonly registry = new client.Registry();
+  readonly predictionsTotal = counter(this.registry, 'predictionsTotal');
+  readonly ingestRecordsTotal = counter(this.registry, 'ingestRecordsTotal');
+  readonly ingestRequestsTotal = counter(this.registry, 'ingestRequestsTotal');
+  readonly ingestMissingFeaturesTotal = counter(this.registry, 'ingestMissingFeaturesTotal');
+  readonly ingestIgnoredFeaturesTotal = counter(this.registry, 'ingestIgnoredFeaturesTotal');
+  readonly labelsTotal = counter(this.registry, 'labelsTotal');
+  readonly ingestBatchSeconds = histogram(this.registry, 'ingestBatchSeconds');
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics ?? true) {
+      // Standard process_* and nodejs_* names, as every Node exporter has them.
+      client.collectDefaultMetrics({ register: this.registry });
+    }
+  }
+}
