@@ -46,26 +46,42 @@ function configFrom(options: CommonOptions): Config {
 
 function addCommonOptions(command: Command): Command {
   return command
-    .addOption(new Option('-c, --config <file>', 'configuration file (default: ./driftwatch.yaml when present)').env('DRIFTWATCH_CONFIG'))
-    .addOption(new Option('--data-dir <dir>', 'embedded PostgreSQL data folder, used without DATABASE_URL').env('DRIFTWATCH_DATA_DIR'));
+    .addOption(
+      new Option(
+        '-c, --config <file>',
+        'configuration file (default: ./driftwatch.yaml when present)',
+      ).env('DRIFTWATCH_CONFIG'),
+    )
+    .addOption(
+      new Option(
+        '--data-dir <dir>',
+        'embedded PostgreSQL data folder, used without DATABASE_URL',
+      ).env('DRIFTWATCH_DATA_DIR'),
+    );
 }
 
 const program = new Command()
   .name('driftwatch')
-  .description('ML observability sidecar: prediction logs, drift checks, serving parity, Prometheus and Grafana.')
+  .description(
+    'ML observability sidecar: prediction logs, drift checks, serving parity, Prometheus and Grafana.',
+  )
   .showHelpAfterError();
 
 addCommonOptions(
   program
     .command('serve')
     .description('run the HTTP service (embedded PostgreSQL when DATABASE_URL is not set)')
-    .addOption(new Option('-p, --port <port>', 'HTTP port').argParser(parsePort).env('DRIFTWATCH_PORT'))
+    .addOption(
+      new Option('-p, --port <port>', 'HTTP port').argParser(parsePort).env('DRIFTWATCH_PORT'),
+    )
     .addOption(new Option('-H, --host <host>', 'address to bind').env('DRIFTWATCH_HOST')),
 ).action(async (options: CommonOptions) => {
   const config = configFrom(options);
   const logger = createLogger(config.logging.level);
   const service = await startService(config, { logger });
-  console.log(`driftwatch is listening on ${service.url}  (metrics: ${service.url}/metrics, API: ${service.url}/openapi.json)`);
+  console.log(
+    `driftwatch is listening on ${service.url}  (metrics: ${service.url}/metrics, API: ${service.url}/openapi.json)`,
+  );
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -83,25 +99,25 @@ addCommonOptions(
   process.on('SIGTERM', () => stop('SIGTERM'));
 });
 
-addCommonOptions(program.command('migrate').description('apply pending database migrations and exit')).action(
-  async (options: CommonOptions) => {
-    const config = configFrom(options);
-    const logger = createLogger(config.logging.level);
-    const { url, embedded } = await openDatabase(config, logger);
-    const pool = createPool({ url, max: 2 });
-    try {
-      const result = await migrate(pool);
-      console.log(
-        result.applied.length > 0
-          ? `applied ${result.applied.length} migration(s): ${result.applied.join(', ')}`
-          : `database is up to date (${result.alreadyApplied} migration(s) applied earlier)`,
-      );
-    } finally {
-      await pool.end();
-      await embedded?.stop();
-    }
-  },
-);
+addCommonOptions(
+  program.command('migrate').description('apply pending database migrations and exit'),
+).action(async (options: CommonOptions) => {
+  const config = configFrom(options);
+  const logger = createLogger(config.logging.level);
+  const { url, embedded } = await openDatabase(config, logger);
+  const pool = createPool({ url, max: 2 });
+  try {
+    const result = await migrate(pool);
+    console.log(
+      result.applied.length > 0
+        ? `applied ${result.applied.length} migration(s): ${result.applied.join(', ')}`
+        : `database is up to date (${result.alreadyApplied} migration(s) applied earlier)`,
+    );
+  } finally {
+    await pool.end();
+    await embedded?.stop();
+  }
+});
 
 interface ImportOptions {
   model: string;
@@ -123,13 +139,24 @@ program
   .command('reference')
   .description('reference (training) data')
   .command('import')
-  .description('upload a reference dataset (CSV with a header row, or NDJSON) to a running driftwatch')
+  .description(
+    'upload a reference dataset (CSV with a header row, or NDJSON) to a running driftwatch',
+  )
   .argument('<file>', 'the CSV or NDJSON file')
   .requiredOption('-m, --model <model>', 'model name')
   .requiredOption('-v, --version <version>', 'model version')
-  .addOption(new Option('--url <url>', 'driftwatch base URL').env('DRIFTWATCH_URL').default('http://127.0.0.1:8080'))
+  .addOption(
+    new Option('--url <url>', 'driftwatch base URL')
+      .env('DRIFTWATCH_URL')
+      .default('http://127.0.0.1:8080'),
+  )
   .addOption(new Option('--token <token>', 'admin bearer token').env('DRIFTWATCH_TOKEN'))
-  .addOption(new Option('--format <format>', 'file format (default: from the file name)').choices(['csv', 'ndjson']))
+  .addOption(
+    new Option('--format <format>', 'file format (default: from the file name)').choices([
+      'csv',
+      'ndjson',
+    ]),
+  )
   .action(async (file: string, options: ImportOptions) => {
     const format = options.format ?? (/\.(nd)?jsonl?$/i.test(file) ? 'ndjson' : 'csv');
     const { size } = await stat(file);
@@ -159,13 +186,18 @@ program
       response = await fetch(target, {
         method: 'PUT',
         headers,
-        body: withProgress() as unknown as ReadableStream,
+        body: withProgress(),
         duplex: 'half',
-      } as RequestInit);
+      });
     } catch (error) {
       if (showProgress) process.stderr.write('\n');
-      const cause = (error as Error).cause instanceof Error ? `: ${((error as Error).cause as Error).message}` : '';
-      console.error(`driftwatch: upload to ${options.url} failed: ${(error as Error).message}${cause}. Is "driftwatch serve" running?`);
+      const cause =
+        (error as Error).cause instanceof Error
+          ? `: ${((error as Error).cause as Error).message}`
+          : '';
+      console.error(
+        `driftwatch: upload to ${options.url} failed: ${(error as Error).message}${cause}. Is "driftwatch serve" running?`,
+      );
       process.exit(2);
     }
     if (showProgress) process.stderr.write('\n');
@@ -176,13 +208,17 @@ program
       error?: { code: string; message: string };
     };
     if (!response.ok) {
-      console.error(`driftwatch: import failed (${response.status}): ${body.error?.message ?? response.statusText}`);
+      console.error(
+        `driftwatch: import failed (${response.status}): ${body.error?.message ?? response.statusText}`,
+      );
       for (const rejection of (body.rejected ?? []).slice(0, 20)) {
         console.error(`  row ${rejection.index}: ${rejection.code}: ${rejection.message}`);
       }
       process.exit(1);
     }
-    console.log(`imported ${body.rows ?? 0} reference rows for ${options.model} version ${options.version}`);
+    console.log(
+      `imported ${body.rows ?? 0} reference rows for ${options.model} version ${options.version}`,
+    );
     const rejected = body.rejected ?? [];
     if (rejected.length > 0) {
       console.log(`${rejected.length} row(s) rejected:`);

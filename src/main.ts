@@ -48,7 +48,10 @@ export async function openDatabase(
 ): Promise<{ url: string; embedded: EmbeddedServer | null }> {
   if (config.database.url) return { url: config.database.url, embedded: null };
   const log = logger.child({ component: 'embedded-postgres' });
-  logger.info({ dataDir: path.resolve(config.database.dataDir) }, 'no DATABASE_URL: starting embedded PostgreSQL');
+  logger.info(
+    { dataDir: path.resolve(config.database.dataDir) },
+    'no DATABASE_URL: starting embedded PostgreSQL',
+  );
   const embedded = await startEmbeddedPostgres({
     dataDir: config.database.dataDir,
     port: config.database.embeddedPort,
@@ -58,7 +61,10 @@ export async function openDatabase(
   return { url: embedded.url, embedded };
 }
 
-export async function startService(config: Config, options: StartOptions = {}): Promise<RunningService> {
+export async function startService(
+  config: Config,
+  options: StartOptions = {},
+): Promise<RunningService> {
   const logger = options.logger ?? createLogger(config.logging.level);
   const now = options.now ?? Date.now;
   const { url: databaseUrl, embedded } = await openDatabase(config, logger);
@@ -75,7 +81,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
 
   try {
     const migrated = await migrate(pool);
-    if (migrated.applied.length > 0) logger.info({ applied: migrated.applied }, 'migrations applied');
+    if (migrated.applied.length > 0)
+      logger.info({ applied: migrated.applied }, 'migrations applied');
 
     const partitions = new PartitionManager(pool);
     await partitions.refresh();
@@ -90,7 +97,10 @@ export async function startService(config: Config, options: StartOptions = {}): 
     cleanups.push(() => clearInterval(partitionTimer));
 
     const metrics = new Metrics();
-    const registry = new ModelRegistry(new ModelStore(pool), logger.child({ component: 'registry' }));
+    const registry = new ModelRegistry(
+      new ModelStore(pool),
+      logger.child({ component: 'registry' }),
+    );
     const manifests = await registry.registerManifests(config.models.directory);
     if (manifests.registered.length + manifests.failed.length > 0) {
       logger.info(manifests, 'model manifests processed');
@@ -101,11 +111,17 @@ export async function startService(config: Config, options: StartOptions = {}): 
       maxFutureMs: config.ingest.maxFutureSeconds * 1000,
       maxAgeMs: config.ingest.maxAgeDays * 86_400_000,
     });
-    const ingest = new IngestService(registry, new PredictionStore(pool, partitions), config, metrics, {
-      now,
-      maxFutureMs: config.ingest.maxFutureSeconds * 1000,
-      maxAgeMs: config.ingest.maxAgeDays * 86_400_000,
-    });
+    const ingest = new IngestService(
+      registry,
+      new PredictionStore(pool, partitions),
+      config,
+      metrics,
+      {
+        now,
+        maxFutureMs: config.ingest.maxFutureSeconds * 1000,
+        maxAgeMs: config.ingest.maxAgeDays * 86_400_000,
+      },
+    );
 
     const app = createApp({
       config,
@@ -123,7 +139,9 @@ export async function startService(config: Config, options: StartOptions = {}): 
     });
 
     const server: Server = await new Promise((resolve, reject) => {
-      const listening = app.listen(config.server.port, config.server.host, () => resolve(listening));
+      const listening = app.listen(config.server.port, config.server.host, () =>
+        resolve(listening),
+      );
       listening.once('error', reject);
     });
     // Long uploads are fine; idle keep-alive sockets should not pin shutdown.
@@ -156,7 +174,8 @@ export async function startService(config: Config, options: StartOptions = {}): 
       },
     };
   } catch (error) {
-    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+    for (const cleanup of cleanups.reverse())
+      await Promise.resolve(cleanup()).catch(() => undefined);
     throw error;
   }
 }

@@ -4,6 +4,7 @@
  * collected and thrown at once as a ConfigError so that start-up lists them all.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
@@ -29,11 +30,7 @@ function section(root: Json, key: string): Json {
   return created;
 }
 
-function parseIntEnv(
-  name: string,
-  value: string,
-  problems: string[],
-): number | undefined {
+function parseIntEnv(name: string, value: string, problems: string[]): number | undefined {
   if (!/^\d+$/.test(value.trim())) {
     problems.push(`${name}: expected a whole number, got "${value}"`);
     return undefined;
@@ -41,11 +38,16 @@ function parseIntEnv(
   return Number(value.trim());
 }
 
-function tokensFromEnv(value: string): string[] {
-  return value
+/** Comma-separated tokens of an environment variable; short ones are reported by the variable's name. */
+function tokensFromEnv(name: string, env: NodeJS.ProcessEnv, problems: string[]): string[] {
+  const tokens = (env[name] ?? '')
     .split(',')
     .map((token) => token.trim())
     .filter((token) => token.length > 0);
+  tokens.forEach((token, i) => {
+    if (token.length < 16) problems.push(`${name}: token ${i + 1} is shorter than 16 characters`);
+  });
+  return tokens.filter((token) => token.length >= 16);
 }
 
 /** Applies DATABASE_URL and DRIFTWATCH_* variables onto the raw file object. */
@@ -65,15 +67,19 @@ function applyEnv(raw: Json, env: NodeJS.ProcessEnv, problems: string[]): void {
     if (bytes !== undefined) section(raw, 'ingest').maxBodyBytes = bytes;
   }
 
-  const ingestTokens = tokensFromEnv(env.DRIFTWATCH_INGEST_TOKENS ?? '');
-  const adminTokens = tokensFromEnv(env.DRIFTWATCH_ADMIN_TOKENS ?? '');
+  const ingestTokens = tokensFromEnv('DRIFTWATCH_INGEST_TOKENS', env, problems);
+  const adminTokens = tokensFromEnv('DRIFTWATCH_ADMIN_TOKENS', env, problems);
   if (env.DRIFTWATCH_AUTH === 'none') {
     if (ingestTokens.length + adminTokens.length > 0) {
-      problems.push('DRIFTWATCH_AUTH=none contradicts DRIFTWATCH_INGEST_TOKENS/DRIFTWATCH_ADMIN_TOKENS');
+      problems.push(
+        'DRIFTWATCH_AUTH=none contradicts DRIFTWATCH_INGEST_TOKENS/DRIFTWATCH_ADMIN_TOKENS',
+      );
     }
     raw.auth = 'none';
   } else if (env.DRIFTWATCH_AUTH !== undefined && env.DRIFTWATCH_AUTH !== '') {
-    problems.push(`DRIFTWATCH_AUTH: the only accepted value is "none", got "${env.DRIFTWATCH_AUTH}"`);
+    problems.push(
+      `DRIFTWATCH_AUTH: the only accepted value is "none", got "${env.DRIFTWATCH_AUTH}"`,
+    );
   }
   if (ingestTokens.length + adminTokens.length > 0) {
     if (raw.auth === 'none') {
@@ -92,29 +98,52 @@ function applyEnv(raw: Json, env: NodeJS.ProcessEnv, problems: string[]): void {
   }
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const where = issue.path.length > 0 ? issue.path.join('.') : '(root)';
+function describeIssues(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[] = []): string[] {
+  const path = [...prefix, ...issue.path];
+  const where = path.length > 0 ? path.map(String).join('.') : '(root)';
   if (issue.code === 'unrecognized_keys') {
-    return `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    return [
+      `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`,
+    ];
   }
-  return `${where}: ${issue.message}`;
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    // A union (e.g. `auth: none` or `auth: {tokens}`) reports one issue per
+    // branch; the branch that got furthest into the value says what is wrong.
+    const depth = (branch: z.core.$ZodIssue[]): number =>
+      Math.max(0, ...branch.map((inner) => inner.path.length));
+    const best = issue.errors.reduce((a, b) => (depth(b) >= depth(a) ? b : a));
+    if (depth(best) > 0) return best.flatMap((inner) => describeIssues(inner, path));
+    const expected = issue.errors.map((branch) => branch.map((inner) => inner.message).join(', '));
+    return [`${where}: matches none of the accepted forms (${expected.join(' | ')})`];
+  }
+  return [`${where}: ${issue.message}`];
 }
 
-/** Resolves `tokenEnv` references; a referenced variable that is unset is a problem. */
-function resolveTokenSecrets(config: Config, env: NodeJS.ProcessEnv, problems: string[]): void {
-  if (config.auth === 'none') return;
-  config.auth.tokens.forEach((token, index) => {
+/**
+ * Resolves `tokenEnv` references in the raw file, before the schema runs, so
+ * that an unset variable is reported together with every other problem.
+ */
+function resolveTokenSecrets(raw: Json, env: NodeJS.ProcessEnv, problems: string[]): void {
+  const auth = raw.auth;
+  if (auth === null || typeof auth !== 'object' || Array.isArray(auth)) return;
+  const tokens = (auth as Json).tokens;
+  if (!Array.isArray(tokens)) return;
+  tokens.forEach((token: unknown, index) => {
+    if (token === null || typeof token !== 'object') return;
+    const entry = token as Json;
     const where = `auth.tokens.${index}`;
-    if (token.token !== undefined && token.tokenEnv !== undefined) {
+    if (entry.token !== undefined && entry.tokenEnv !== undefined) {
       problems.push(`${where}: give "token" or "tokenEnv", not both`);
-    } else if (token.tokenEnv !== undefined) {
-      const value = env[token.tokenEnv];
+    } else if (typeof entry.tokenEnv === 'string') {
+      const value = env[entry.tokenEnv];
       if (value === undefined || value.length < 16) {
-        problems.push(`${where}.tokenEnv: environment variable ${token.tokenEnv} is unset or shorter than 16 characters`);
+        problems.push(
+          `${where}.tokenEnv: environment variable ${entry.tokenEnv} is unset or shorter than 16 characters`,
+        );
       } else {
-        token.token = value;
+        entry.token = value;
       }
-    } else if (token.token === undefined) {
+    } else if (entry.token === undefined && entry.tokenEnv === undefined) {
       problems.push(`${where}: needs "token" or "tokenEnv"`);
     }
   });
@@ -147,19 +176,20 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (options.overrides?.dataDir !== undefined)
     section(raw, 'database').dataDir = options.overrides.dataDir;
 
+  resolveTokenSecrets(raw, env, problems);
   const result = configSchema.safeParse(raw);
   if (!result.success) {
-    problems.push(...result.error.issues.map(describeIssue));
+    problems.push(...result.error.issues.flatMap((issue) => describeIssues(issue)));
     throw new ConfigError(problems);
   }
-  resolveTokenSecrets(result.data, env, problems);
   checkExposure(result.data, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return result.data;
 }
 
 function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+  // By address, not prefix: a host name like 127.example.com is not loopback.
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
 /** Listening beyond loopback with no credentials is only allowed when asked for by name. */

@@ -36,7 +36,10 @@ export function statusOf(code: ErrorCode): number {
 function fromBodyParser(error: unknown): AppError | null {
   const type = (error as { type?: unknown }).type;
   if (type === 'entity.parse.failed') {
-    return new AppError('body_unparseable', `the body is not valid JSON: ${(error as Error).message}`);
+    return new AppError(
+      'body_unparseable',
+      `the body is not valid JSON: ${(error as Error).message}`,
+    );
   }
   if (type === 'entity.too.large') return new AppError('body_too_large', 'the body is too large');
   if (type === 'encoding.unsupported') {
@@ -49,7 +52,8 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   const parsed = fromBodyParser(error);
   if (parsed) return parsed;
-  if (isConnectionError(error)) return new AppError('database_unavailable', 'the database is unavailable', { cause: error });
+  if (isConnectionError(error))
+    return new AppError('database_unavailable', 'the database is unavailable', { cause: error });
   return new AppError('internal', 'internal error', { cause: error });
 }
 
@@ -78,9 +82,15 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const appError = toAppError(error);
     const status = STATUS[appError.code];
     if (status >= 500) {
-      logger.error({ err: error, method: req.method, path: req.path, code: appError.code }, 'request failed');
+      logger.error(
+        { err: error, method: req.method, path: req.path, code: appError.code },
+        'request failed',
+      );
     } else {
-      logger.debug({ method: req.method, path: req.path, code: appError.code, msg: appError.message }, 'request refused');
+      logger.debug(
+        { method: req.method, path: req.path, code: appError.code, msg: appError.message },
+        'request refused',
+      );
     }
     sendError(res, appError);
   };

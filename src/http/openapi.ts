@@ -15,7 +15,11 @@ import { modelVersionDefinitionSchema } from '../registry/schema.js';
 type Schema = Record<string, unknown>;
 
 function schemaOf(schema: z.ZodType, io: 'input' | 'output' = 'input'): Schema {
-  const json = z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' }) as Schema;
+  const json = z.toJSONSchema(schema, {
+    target: 'openapi-3.0',
+    io,
+    unrepresentable: 'any',
+  }) as Schema;
   delete json.$schema;
   delete json.id;
   return json;
@@ -72,17 +76,35 @@ export function buildOpenApiDocument(): Schema {
     security: [{ bearer: [] }],
     paths: {
       '/health': {
-        get: { summary: 'Liveness (no database access)', security: [], responses: { 200: { description: 'Alive' } } },
+        get: {
+          summary: 'Liveness (no database access)',
+          security: [],
+          responses: { 200: { description: 'Alive' } },
+        },
       },
       '/ready': {
         get: {
           summary: 'Readiness: database reachable and migrated',
           security: [],
-          responses: { 200: { description: 'Ready' }, 503: { description: 'Not ready, with the reason' } },
+          responses: {
+            200: { description: 'Ready' },
+            503: { description: 'Not ready, with the reason' },
+          },
         },
       },
       '/metrics': {
-        get: { summary: 'Prometheus metrics', security: [], responses: { 200: { description: 'Text exposition format' } } },
+        get: {
+          summary: 'Prometheus metrics',
+          security: [],
+          responses: { 200: { description: 'Text exposition format' } },
+        },
+      },
+      '/openapi.json': {
+        get: {
+          summary: 'This document',
+          security: [],
+          responses: { 200: { description: 'OpenAPI 3 document' } },
+        },
       },
       '/v1/predictions': {
         post: {
@@ -97,7 +119,10 @@ export function buildOpenApiDocument(): Schema {
             },
           },
           responses: {
-            200: { description: 'Stored; rejections listed by index', content: { 'application/json': { schema: ref('IngestResponse') } } },
+            200: {
+              description: 'Stored; rejections listed by index',
+              content: { 'application/json': { schema: ref('IngestResponse') } },
+            },
             400: errorResponse('Unparseable body or no valid record (rejections listed)'),
             401: auth401,
             403: auth403,
@@ -112,7 +137,10 @@ export function buildOpenApiDocument(): Schema {
           summary: 'Ingest delayed labels (scope: ingest)',
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: labelBatch }, 'application/x-ndjson': { schema: ref('LabelRecord') } },
+            content: {
+              'application/json': { schema: labelBatch },
+              'application/x-ndjson': { schema: ref('LabelRecord') },
+            },
           },
           responses: {
             200: { description: 'Stored; rejections listed by index' },
@@ -125,13 +153,19 @@ export function buildOpenApiDocument(): Schema {
         },
       },
       '/v1/models': {
-        get: { summary: 'List models and versions', responses: { 200: { description: 'Models' }, 401: auth401 } },
+        get: {
+          summary: 'List models and versions',
+          responses: { 200: { description: 'Models' }, 401: auth401 },
+        },
       },
       '/v1/models/{model}/versions/{version}': {
         parameters: versionPath,
         put: {
           summary: 'Register or update a model version (scope: admin)',
-          requestBody: { required: true, content: { 'application/json': { schema: ref('ModelVersionDefinition') } } },
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: ref('ModelVersionDefinition') } },
+          },
           responses: {
             200: { description: 'Updated or unchanged' },
             201: { description: 'Created' },
@@ -142,7 +176,10 @@ export function buildOpenApiDocument(): Schema {
             415: errorResponse('Not JSON'),
           },
         },
-        get: { summary: 'One model version', responses: { 200: { description: 'The version' }, 404: errorResponse('Not registered') } },
+        get: {
+          summary: 'One model version',
+          responses: { 200: { description: 'The version' }, 404: errorResponse('Not registered') },
+        },
       },
       '/v1/models/{model}/versions/{version}/reference': {
         parameters: versionPath,
@@ -162,7 +199,13 @@ export function buildOpenApiDocument(): Schema {
             415: errorResponse('Unsupported content type'),
           },
         },
-        get: { summary: 'Summary of the reference profile', responses: { 200: { description: 'Profile summary' }, 404: errorResponse('No reference') } },
+        get: {
+          summary: 'Summary of the reference profile',
+          responses: {
+            200: { description: 'Profile summary' },
+            404: errorResponse('No reference'),
+          },
+        },
       },
     },
   };

@@ -6,9 +6,18 @@
 import type { Request } from 'express';
 import { createGunzip } from 'node:zlib';
 import { AppError } from '../core/errors.js';
-import { JsonArraySplitter, NdjsonSplitter, type RecordSplitter } from '../ingest/recordSplitter.js';
+import {
+  JsonArraySplitter,
+  NdjsonSplitter,
+  type RecordSplitter,
+} from '../ingest/recordSplitter.js';
 
-const NDJSON_TYPES = new Set(['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines']);
+const NDJSON_TYPES = new Set([
+  'application/x-ndjson',
+  'application/ndjson',
+  'application/jsonl',
+  'application/x-jsonlines',
+]);
 
 export function mediaType(req: Request): string {
   return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -28,7 +37,10 @@ export function recordSplitterFor(req: Request): RecordSplitter {
 export async function* requestBody(req: Request, maxBytes: number): AsyncGenerator<Buffer> {
   const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (encoding !== 'identity' && encoding !== 'gzip' && encoding !== 'x-gzip') {
-    throw new AppError('unsupported_media_type', `content encoding "${encoding}" is not supported: use gzip or none`);
+    throw new AppError(
+      'unsupported_media_type',
+      `content encoding "${encoding}" is not supported: use gzip or none`,
+    );
   }
   const declared = Number(req.headers['content-length']);
   if (encoding === 'identity' && Number.isFinite(declared) && declared > maxBytes) {
@@ -53,7 +65,10 @@ export async function* requestBody(req: Request, maxBytes: number): AsyncGenerat
     if (error instanceof AppError) throw error;
     const code = (error as { code?: string }).code;
     if (typeof code === 'string' && code.startsWith('Z_')) {
-      throw new AppError('body_unparseable', `the gzip body is corrupt: ${(error as Error).message}`);
+      throw new AppError(
+        'body_unparseable',
+        `the gzip body is corrupt: ${(error as Error).message}`,
+      );
     }
     throw error;
   } finally {

@@ -21,9 +21,16 @@ export function copyText(value: string | null | undefined): string {
   return value === null || value === undefined ? NULL_FIELD : copyEscape(value);
 }
 
+/**
+ * String() of a finite double is its shortest round-trip form, which float8
+ * reads back exactly — except for -0, which String() writes as "0".
+ */
+function numberText(value: number): string {
+  return Object.is(value, -0) ? '-0' : String(value);
+}
+
 export function copyNumber(value: number | null | undefined): string {
-  // String() of a finite double is its shortest round-trip form, which float8 reads back exactly.
-  return value === null || value === undefined ? NULL_FIELD : String(value);
+  return value === null || value === undefined ? NULL_FIELD : numberText(value);
 }
 
 /** float8[] literal; missing values as NULL elements. */
@@ -32,7 +39,7 @@ export function copyNumberArray(values: readonly (number | null)[]): string {
   for (let i = 0; i < values.length; i += 1) {
     if (i > 0) out += ',';
     const value = values[i];
-    out += value === null || value === undefined ? 'NULL' : String(value);
+    out += value === null || value === undefined ? 'NULL' : numberText(value);
   }
   return `${out}}`;
 }

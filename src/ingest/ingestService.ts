@@ -66,7 +66,11 @@ class BatchValidator {
               code: 'unknown_version',
               message: `model ${record.model} has no version ${record.model_version}; register it first`,
             }
-          : { index: raw.index, code: 'unknown_model', message: `model ${record.model} is not registered` },
+          : {
+              index: raw.index,
+              code: 'unknown_model',
+              message: `model ${record.model} is not registered`,
+            },
       );
       return;
     }
@@ -113,7 +117,10 @@ export class IngestService {
    * Validates records as the body streams in, keeping only the compact COPY
    * line of each valid record (never the whole body), then stores them.
    */
-  async ingestStream(body: AsyncIterable<unknown>, splitter: RecordSplitter): Promise<IngestResult> {
+  async ingestStream(
+    body: AsyncIterable<unknown>,
+    splitter: RecordSplitter,
+  ): Promise<IngestResult> {
     const batch = new BatchValidator(this.registry, this.config, {
       nowMs: this.options.now(),
       maxFutureMs: this.options.maxFutureMs,
@@ -141,7 +148,11 @@ export class IngestService {
     const { valid, rejected, total } = batch;
     if (total === 0) throw new AppError('body_unparseable', 'the body holds no records');
     for (const rejection of rejected) {
-      this.metrics.ingestRecordsTotal.inc({ source: 'http', outcome: 'rejected', reason: rejection.code });
+      this.metrics.ingestRecordsTotal.inc({
+        source: 'http',
+        outcome: 'rejected',
+        reason: rejection.code,
+      });
     }
     if (valid.length === 0) {
       throw new AppError('validation_failed', `none of the ${total} records is valid`, {
@@ -150,15 +161,26 @@ export class IngestService {
     }
 
     const versions = [...batch.versions.values()];
-    const result = await this.predictions.write(valid, (client) => this.confirmRevisions(client, versions));
+    const result = await this.predictions.write(valid, (client) =>
+      this.confirmRevisions(client, versions),
+    );
 
-    this.metrics.ingestRecordsTotal.inc({ source: 'http', outcome: 'accepted', reason: 'none' }, result.inserted);
+    this.metrics.ingestRecordsTotal.inc(
+      { source: 'http', outcome: 'accepted', reason: 'none' },
+      result.inserted,
+    );
     if (result.duplicates > 0) {
-      this.metrics.ingestRecordsTotal.inc({ source: 'http', outcome: 'duplicate', reason: 'none' }, result.duplicates);
+      this.metrics.ingestRecordsTotal.inc(
+        { source: 'http', outcome: 'duplicate', reason: 'none' },
+        result.duplicates,
+      );
     }
     for (const row of result.byStatus) {
       const status = KNOWN_STATUSES.has(row.status) ? row.status : 'other';
-      this.metrics.predictionsTotal.inc({ model: row.model, model_version: row.modelVersion, status }, row.count);
+      this.metrics.predictionsTotal.inc(
+        { model: row.model, model_version: row.modelVersion, status },
+        row.count,
+      );
     }
     this.countFeatureGaps(valid);
     return { accepted: result.inserted, duplicates: result.duplicates, rejected };
@@ -186,7 +208,10 @@ export class IngestService {
    * Locks the versions used (FOR SHARE: a concurrent schema change waits for
    * this batch) and checks that each is still the revision validated against.
    */
-  private async confirmRevisions(client: PoolClient, versions: readonly StoredModelVersion[]): Promise<void> {
+  private async confirmRevisions(
+    client: PoolClient,
+    versions: readonly StoredModelVersion[],
+  ): Promise<void> {
     const { rows } = await client.query<{ model: string; version: string; revision: number }>(
       `SELECT model, version, revision FROM model_versions
         WHERE (model, version) IN (SELECT * FROM unnest($1::text[], $2::text[]))
@@ -194,7 +219,9 @@ export class IngestService {
       [versions.map((v) => v.model), versions.map((v) => v.version)],
     );
     const current = new Map(rows.map((row) => [`${row.model}\u0000${row.version}`, row.revision]));
-    const stale = versions.filter((v) => current.get(`${v.model}\u0000${v.version}`) !== v.revision);
+    const stale = versions.filter(
+      (v) => current.get(`${v.model}\u0000${v.version}`) !== v.revision,
+    );
     if (stale.length > 0) {
       // Only possible when a version without predictions was re-registered
       // while this batch was being validated; the client's retry validates

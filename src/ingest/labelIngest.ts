@@ -10,7 +10,7 @@ import type { Metrics } from '../telemetry/metrics.js';
 import { labelRecordSchema } from './recordSchema.js';
 import type { RawRecord, RecordSplitter } from './recordSplitter.js';
 import { parseTimestamp, type TimestampBounds } from './timestamp.js';
-import type { Rejection } from './validateRecord.js';
+import { issueToRejection, type Rejection } from './validateRecord.js';
 
 export interface LabelIngestResult {
   accepted: number;
@@ -25,7 +25,10 @@ export class LabelIngest {
     private readonly bounds: () => TimestampBounds,
   ) {}
 
-  async ingestStream(body: AsyncIterable<unknown>, splitter: RecordSplitter): Promise<LabelIngestResult> {
+  async ingestStream(
+    body: AsyncIterable<unknown>,
+    splitter: RecordSplitter,
+  ): Promise<LabelIngestResult> {
     const raws: RawRecord[] = [];
     for await (const chunk of body) raws.push(...splitter.push(chunk as Buffer));
     raws.push(...splitter.end());
@@ -43,26 +46,34 @@ export class LabelIngest {
       try {
         value = JSON.parse(raw.text);
       } catch (error) {
-        rejected.push({ index: raw.index, code: 'invalid_json', message: `label is not valid JSON: ${(error as Error).message}` });
+        rejected.push({
+          index: raw.index,
+          code: 'invalid_json',
+          message: `label is not valid JSON: ${(error as Error).message}`,
+        });
+        continue;
+      }
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        rejected.push({
+          index: raw.index,
+          code: 'not_an_object',
+          message: 'label must be a JSON object',
+        });
         continue;
       }
       const parsed = labelRecordSchema.safeParse(value);
       if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        const field = issue.path.map(String).join('.') || '(record)';
-        const code =
-          issue.code === 'unrecognized_keys'
-            ? 'unknown_field'
-            : issue.code === 'invalid_type' && issue.input === undefined
-              ? 'missing_field'
-              : 'wrong_type';
-        rejected.push({ index: raw.index, code, message: `${field}: ${issue.message}` });
+        rejected.push(issueToRejection(raw.index, parsed.error.issues[0]!, value).rejection);
         continue;
       }
       const label = parsed.data;
       const numeric = typeof label.label === 'boolean' ? (label.label ? 1 : 0) : label.label;
       if (!Number.isFinite(numeric)) {
-        rejected.push({ index: raw.index, code: 'non_finite', message: 'label is not a finite number' });
+        rejected.push({
+          index: raw.index,
+          code: 'non_finite',
+          message: 'label is not a finite number',
+        });
         continue;
       }
       let epochMs: number | null = null;
@@ -80,13 +91,21 @@ export class LabelIngest {
         known.set(label.model, exists);
       }
       if (!exists) {
-        rejected.push({ index: raw.index, code: 'unknown_model', message: `model ${label.model} is not registered` });
+        rejected.push({
+          index: raw.index,
+          code: 'unknown_model',
+          message: `model ${label.model} is not registered`,
+        });
         continue;
       }
       rows.push({ model: label.model, requestId: label.request_id, label: numeric, epochMs });
     }
     for (const rejection of rejected) {
-      this.metrics.ingestRecordsTotal.inc({ source: 'labels', outcome: 'rejected', reason: rejection.code });
+      this.metrics.ingestRecordsTotal.inc({
+        source: 'labels',
+        outcome: 'rejected',
+        reason: rejection.code,
+      });
     }
     if (rows.length === 0) {
       throw new AppError('validation_failed', `none of the ${raws.length} labels is valid`, {
@@ -94,7 +113,10 @@ export class LabelIngest {
       });
     }
     await this.store.upsert(rows);
-    this.metrics.ingestRecordsTotal.inc({ source: 'labels', outcome: 'accepted', reason: 'none' }, rows.length);
+    this.metrics.ingestRecordsTotal.inc(
+      { source: 'labels', outcome: 'accepted', reason: 'none' },
+      rows.length,
+    );
     const perModel = new Map<string, number>();
     for (const row of rows) perModel.set(row.model, (perModel.get(row.model) ?? 0) + 1);
     for (const [model, count] of perModel) this.metrics.labelsTotal.inc({ model }, count);

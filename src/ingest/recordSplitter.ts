@@ -146,7 +146,10 @@ export class JsonArraySplitter implements RecordSplitter {
           else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) this.depth += 1;
           else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
             if (this.depth === 0) {
-              // `]` closing the outer array right after a scalar element.
+              // Only `]` may close the outer array right after a scalar element.
+              if (byte !== CLOSE_BRACKET || this.singleObject) {
+                throw unparseable(`unbalanced "}" at byte ${this.offset + i}`);
+              }
               this.finishElement(chunk.subarray(elementStart, i), out);
               elementStart = -1;
               this.state = ArrayState.Done;
@@ -167,7 +170,9 @@ export class JsonArraySplitter implements RecordSplitter {
         case ArrayState.AfterElement:
         case ArrayState.Done:
           if (!isWhitespace(byte)) {
-            throw unparseable(`unexpected data after the end of the array at byte ${this.offset + i}`);
+            throw unparseable(
+              `unexpected data after the end of the array at byte ${this.offset + i}`,
+            );
           }
           break;
       }

@@ -16,7 +16,15 @@ import { NdjsonSplitter } from './recordSplitter.js';
 export type ReferenceFormat = 'csv' | 'ndjson';
 
 /** Columns a reference file may carry besides features. `score` is profiled; the rest are ignored. */
-const RESERVED_COLUMNS = new Set(['score', 'prediction', 'label', 'request_id', 'timestamp', 'model', 'model_version']);
+const RESERVED_COLUMNS = new Set([
+  'score',
+  'prediction',
+  'label',
+  'request_id',
+  'timestamp',
+  'model',
+  'model_version',
+]);
 
 const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 
@@ -54,7 +62,11 @@ class ColumnCollector {
     if (score !== undefined && score !== null && score !== '') {
       const parsed = typeof score === 'string' && DECIMAL.test(score) ? Number(score) : score;
       if (typeof parsed !== 'number' || !Number.isFinite(parsed)) {
-        this.rejected.push({ index, code: 'wrong_type', message: `score is not a finite number: ${String(score).slice(0, 40)}` });
+        this.rejected.push({
+          index,
+          code: 'wrong_type',
+          message: `score is not a finite number: ${JSON.stringify(score).slice(0, 40)}`,
+        });
         return false;
       }
       scoreValue = parsed;
@@ -84,16 +96,28 @@ function checkValue(feature: FeatureSpec, value: unknown): FeatureValue | CheckF
     if (typeof value === 'string') {
       if (DECIMAL.test(value)) return Number(value);
       if (/^\s*[+-]?(nan|inf|infinity)\s*$/i.test(value)) {
-        return { code: 'non_finite', message: `feature "${feature.name}" is ${value.trim()}: leave the cell empty for a missing value` };
+        return {
+          code: 'non_finite',
+          message: `feature "${feature.name}" is ${value.trim()}: leave the cell empty for a missing value`,
+        };
       }
-      return { code: 'wrong_type', message: `feature "${feature.name}" is numeric, got "${value.slice(0, 40)}"` };
+      return {
+        code: 'wrong_type',
+        message: `feature "${feature.name}" is numeric, got "${value.slice(0, 40)}"`,
+      };
     }
-    return { code: 'wrong_type', message: `feature "${feature.name}" is numeric, got ${typeof value}` };
+    return {
+      code: 'wrong_type',
+      message: `feature "${feature.name}" is numeric, got ${typeof value}`,
+    };
   }
   if (typeof value === 'string') return value;
   if (typeof value === 'boolean') return String(value);
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return { code: 'wrong_type', message: `feature "${feature.name}" is categorical, got ${typeof value}` };
+  return {
+    code: 'wrong_type',
+    message: `feature "${feature.name}" is categorical, got ${typeof value}`,
+  };
 }
 
 export interface ReferenceTarget {
@@ -142,7 +166,7 @@ export class ReferenceImport {
     const feed = (async () => {
       try {
         for await (const chunk of body) {
-          if (!parser.write(chunk as Buffer)) await new Promise((resolve) => parser.once('drain', resolve));
+          if (!parser.write(chunk)) await new Promise((resolve) => parser.once('drain', resolve));
         }
         parser.end();
       } catch (error) {
@@ -180,7 +204,11 @@ export class ReferenceImport {
       }
     } catch (error) {
       if (error instanceof AppError) throw error;
-      throw new AppError('body_unparseable', `CSV could not be parsed: ${(error as Error).message}`, { cause: error });
+      throw new AppError(
+        'body_unparseable',
+        `CSV could not be parsed: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     await feed;
     return ignored;
@@ -191,13 +219,18 @@ export class ReferenceImport {
     const seen = new Set<string>();
     const unknown: string[] = [];
     for (const name of header) {
-      if (seen.has(name)) throw new AppError('validation_failed', `the CSV header repeats column "${name}"`);
+      if (seen.has(name))
+        throw new AppError('validation_failed', `the CSV header repeats column "${name}"`);
       seen.add(name);
-      if (!target.features.some((f) => f.name === name) && !RESERVED_COLUMNS.has(name)) unknown.push(name);
+      if (!target.features.some((f) => f.name === name) && !RESERVED_COLUMNS.has(name))
+        unknown.push(name);
     }
     const absent = target.features.filter((feature) => !seen.has(feature.name)).map((f) => f.name);
     if (absent.length === target.features.length) {
-      throw new AppError('validation_failed', `the CSV header names none of the features of ${target.model} version ${target.version}`);
+      throw new AppError(
+        'validation_failed',
+        `the CSV header names none of the features of ${target.model} version ${target.version}`,
+      );
     }
     if (unknown.length > 0 && target.settings.unknownFeatures === 'reject') {
       throw new AppError(
@@ -220,11 +253,19 @@ export class ReferenceImport {
       try {
         value = JSON.parse(raw.text);
       } catch (error) {
-        collector.rejected.push({ index: raw.index, code: 'invalid_json', message: `row is not valid JSON: ${(error as Error).message}` });
+        collector.rejected.push({
+          index: raw.index,
+          code: 'invalid_json',
+          message: `row is not valid JSON: ${(error as Error).message}`,
+        });
         return;
       }
       if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        collector.rejected.push({ index: raw.index, code: 'not_an_object', message: 'row must be a JSON object' });
+        collector.rejected.push({
+          index: raw.index,
+          code: 'not_an_object',
+          message: 'row must be a JSON object',
+        });
         return;
       }
       // Either a prediction record ({features: {...}, score}) or a flat row.

@@ -50,7 +50,11 @@ export interface ValidRow {
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; rejection: Rejection };
 
-function reject(index: number, code: RejectCode, message: string): { ok: false; rejection: Rejection } {
+function reject(
+  index: number,
+  code: RejectCode,
+  message: string,
+): { ok: false; rejection: Rejection } {
   return { ok: false, rejection: { index, code, message } };
 }
 
@@ -63,12 +67,23 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return current;
 }
 
-function issueToRejection(index: number, issue: z.core.$ZodIssue, value: unknown): { ok: false; rejection: Rejection } {
+export function issueToRejection(
+  index: number,
+  issue: z.core.$ZodIssue,
+  value: unknown,
+): { ok: false; rejection: Rejection } {
   const field = issue.path.map(String).join('.');
   if (issue.code === 'unrecognized_keys') {
-    return reject(index, 'unknown_field', `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`);
+    return reject(
+      index,
+      'unknown_field',
+      `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`,
+    );
   }
-  if ((issue.code === 'invalid_type' || issue.code === 'invalid_union') && valueAt(value, issue.path) === undefined) {
+  if (
+    (issue.code === 'invalid_type' || issue.code === 'invalid_union') &&
+    valueAt(value, issue.path) === undefined
+  ) {
     return reject(index, 'missing_field', `missing required field "${field}"`);
   }
   if (issue.code === 'invalid_type' || issue.code === 'invalid_union') {
@@ -86,16 +101,30 @@ export function parseEnvelope(raw: RawRecord): Outcome<PredictionRecord> {
     const hint = /\b(NaN|-?Infinity)\b/.test(raw.text)
       ? ' (NaN and Infinity are not JSON: send null for a missing value)'
       : '';
-    return reject(raw.index, 'invalid_json', `record is not valid JSON: ${(error as Error).message}${hint}`);
+    return reject(
+      raw.index,
+      'invalid_json',
+      `record is not valid JSON: ${(error as Error).message}${hint}`,
+    );
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return reject(raw.index, 'not_an_object', 'record must be a JSON object');
   }
-  // Numbers that overflow to Infinity (1e999) parse without error; say so plainly.
-  for (const key of ['score', 'latency_ms', 'timestamp'] as const) {
-    const field = (value as Record<string, unknown>)[key];
+  // Numbers that overflow to Infinity (1e999) parse without error, and zod
+  // would only call them the wrong type; say plainly what is wrong.
+  const object = value as Record<string, unknown>;
+  for (const key of ['score', 'latency_ms', 'timestamp', 'label', 'prediction'] as const) {
+    const field = object[key];
     if (typeof field === 'number' && !Number.isFinite(field)) {
       return reject(raw.index, 'non_finite', `${key} is not a finite number`);
+    }
+  }
+  const features = object.features;
+  if (features !== null && typeof features === 'object' && !Array.isArray(features)) {
+    for (const [name, field] of Object.entries(features)) {
+      if (typeof field === 'number' && !Number.isFinite(field)) {
+        return reject(raw.index, 'non_finite', `feature "${name}" is not a finite number`);
+      }
     }
   }
   const parsed = predictionRecordSchema.safeParse(value);
@@ -114,13 +143,19 @@ function featureValueText(value: unknown): string {
 }
 
 /** Features against the version's schema; builds the storage row. */
-export function buildRow(index: number, record: PredictionRecord, context: RowContext): Outcome<ValidRow> {
+export function buildRow(
+  index: number,
+  record: PredictionRecord,
+  context: RowContext,
+): Outcome<ValidRow> {
   const time = parseTimestamp(record.timestamp, context.bounds);
   if (!time.ok) return reject(index, 'bad_timestamp', time.message);
 
   const layout = featureLayout(context.features);
   const numeric: (number | null)[] = new Array<number | null>(layout.numeric.length).fill(null);
-  const categorical: (string | null)[] = new Array<string | null>(layout.categorical.length).fill(null);
+  const categorical: (string | null)[] = new Array<string | null>(layout.categorical.length).fill(
+    null,
+  );
   let present = 0;
   let ignored = 0;
   const unknown: string[] = [];
@@ -135,7 +170,11 @@ export function buildRow(index: number, record: PredictionRecord, context: RowCo
     if (value === null || value === undefined) continue; // explicit null: missing
     if (slot.kind === 'numeric') {
       if (typeof value !== 'number') {
-        return reject(index, 'wrong_type', `feature "${name}" is numeric, got ${typeof value} ${featureValueText(value)}`);
+        return reject(
+          index,
+          'wrong_type',
+          `feature "${name}" is numeric, got ${typeof value} ${featureValueText(value)}`,
+        );
       }
       if (!Number.isFinite(value)) {
         return reject(index, 'non_finite', `feature "${name}" is not a finite number`);
@@ -169,7 +208,9 @@ export function buildRow(index: number, record: PredictionRecord, context: RowCo
     if (!Number.isFinite(label)) return reject(index, 'non_finite', 'label is not a finite number');
   }
   const prediction =
-    record.prediction === undefined || record.prediction === null ? null : String(record.prediction);
+    record.prediction === undefined || record.prediction === null
+      ? null
+      : String(record.prediction);
 
   const copyLine = [
     String(index),

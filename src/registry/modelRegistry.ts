@@ -18,12 +18,25 @@ export function zodProblems(issues: readonly { path: PropertyKey[]; message: str
   return issues.map((issue) => `${issue.path.map(String).join('.') || '(body)'}: ${issue.message}`);
 }
 
+/**
+ * How long a cached version is trusted. Ingestion is protected from stale
+ * schemas by the revision check in its transaction; the expiry only bounds
+ * how long another replica's threshold or artifact change takes to show here.
+ */
+const CACHE_TTL_MS = 30_000;
+
+interface CacheEntry {
+  version: StoredModelVersion;
+  loadedAtMs: number;
+}
+
 export class ModelRegistry {
-  private readonly cache = new Map<string, StoredModelVersion>();
+  private readonly cache = new Map<string, CacheEntry>();
 
   constructor(
     private readonly store: ModelStore,
     private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async register(
@@ -34,7 +47,8 @@ export class ModelRegistry {
   ): Promise<{ outcome: UpsertOutcome; version: StoredModelVersion }> {
     const problems: string[] = [];
     if (!modelNameSchema.safeParse(model).success) problems.push(`model: invalid name "${model}"`);
-    if (!modelNameSchema.safeParse(version).success) problems.push(`version: invalid name "${version}"`);
+    if (!modelNameSchema.safeParse(version).success)
+      problems.push(`version: invalid name "${version}"`);
     const parsed = modelVersionDefinitionSchema.safeParse(body);
     if (!parsed.success) problems.push(...zodProblems(parsed.error.issues));
     if (problems.length > 0 || !parsed.success) {
@@ -49,16 +63,18 @@ export class ModelRegistry {
       onnx: parsed.data.onnx ?? null,
       source,
     });
-    this.cache.set(cacheKey(model, version), result.version);
+    this.cache.set(cacheKey(model, version), { version: result.version, loadedAtMs: this.now() });
     return result;
   }
 
   /** The cached version, loading it from the database on a miss. */
   async get(model: string, version: string): Promise<StoredModelVersion | null> {
-    const cached = this.cache.get(cacheKey(model, version));
-    if (cached) return cached;
+    const key = cacheKey(model, version);
+    const cached = this.cache.get(key);
+    if (cached && this.now() - cached.loadedAtMs < CACHE_TTL_MS) return cached.version;
     const loaded = await this.store.getVersion(model, version);
-    if (loaded) this.cache.set(cacheKey(model, version), loaded);
+    if (loaded) this.cache.set(key, { version: loaded, loadedAtMs: this.now() });
+    else this.cache.delete(key);
     return loaded;
   }
 

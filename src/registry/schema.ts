@@ -9,12 +9,18 @@ export const MODEL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export const modelNameSchema = z
   .string()
-  .regex(MODEL_NAME_PATTERN, 'must be 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit');
+  .regex(
+    MODEL_NAME_PATTERN,
+    'must be 1-128 letters, digits, ".", "_" or "-", starting with a letter or digit',
+  );
 
 export const featureSpecSchema = z.strictObject({
   name: z
     .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/, 'feature names are 1-128 characters: letters, digits, "_", ".", ":", "-"'),
+    .regex(
+      /^[A-Za-z_][A-Za-z0-9_.:-]{0,127}$/,
+      'feature names are 1-128 characters: letters, digits, "_", ".", ":", "-"',
+    ),
   type: z.enum(['numeric', 'categorical']),
 });
 

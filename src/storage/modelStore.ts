@@ -111,7 +111,7 @@ export class ModelStore {
       const updated = await client.query<VersionRow>(
         `UPDATE model_versions
             SET task = $3, features = $4, threshold = $5, onnx = $6, source = $7,
-                revision = revision + 1, updated_at = now()
+                revision = revision + $8, updated_at = now()
           WHERE model = $1 AND version = $2 RETURNING ${COLUMNS}`,
         [
           input.model,
@@ -121,6 +121,9 @@ export class ModelStore {
           input.threshold,
           input.onnx === null ? null : JSON.stringify(input.onnx),
           input.source,
+          // The revision tracks what ingestion validates against (schema and
+          // task); a new threshold or artifact does not invalidate cached copies.
+          sameSchema(row, input) ? 0 : 1,
         ],
       );
       return { outcome: 'updated', version: toVersion(updated.rows[0]!) };

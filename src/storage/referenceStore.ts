@@ -76,9 +76,16 @@ export class ReferenceStore {
   constructor(private readonly pool: Pool) {}
 
   /** Replaces the version's reference in one transaction: readers see the old or the new, never a mix. */
-  async replace(model: string, version: string, profile: ReferenceProfile): Promise<ReferenceSummary> {
+  async replace(
+    model: string,
+    version: string,
+    profile: ReferenceProfile,
+  ): Promise<ReferenceSummary> {
     return withTransaction(this.pool, async (client) => {
-      await client.query('DELETE FROM reference_sets WHERE model = $1 AND version = $2', [model, version]);
+      await client.query('DELETE FROM reference_sets WHERE model = $1 AND version = $2', [
+        model,
+        version,
+      ]);
       const { rows } = await client.query<{ imported_at: Date }>(
         'INSERT INTO reference_sets (model, version, rows) VALUES ($1, $2, $3) RETURNING imported_at',
         [model, version, profile.rows],

@@ -21,7 +21,9 @@ function metric<const L extends readonly string[]>(
   labels: L,
   buckets?: readonly number[],
 ): MetricSpec & { labels: L } {
-  return buckets === undefined ? { name, type, help, labels } : { name, type, help, labels, buckets };
+  return buckets === undefined
+    ? { name, type, help, labels }
+    : { name, type, help, labels, buckets };
 }
 
 export const METRICS = {
@@ -55,12 +57,9 @@ export const METRICS = {
     'Feature values not in the version schema, dropped from stored records because the model sets unknownFeatures: ignore.',
     ['model', 'model_version'] as const,
   ),
-  labelsTotal: metric(
-    'driftwatch_labels_total',
-    'counter',
-    'Ground-truth labels stored.',
-    ['model'] as const,
-  ),
+  labelsTotal: metric('driftwatch_labels_total', 'counter', 'Ground-truth labels stored.', [
+    'model',
+  ] as const),
   ingestBatchSeconds: metric(
     'driftwatch_ingest_batch_duration_seconds',
     'histogram',

@@ -7,12 +7,15 @@ import { METRICS } from './metricNames.js';
 
 type Labels<K extends keyof typeof METRICS> = (typeof METRICS)[K]['labels'][number];
 
-function counter<K extends keyof typeof METRICS>(registry: client.Registry, key: K): client.Counter<Labels<K>> {
+function counter<K extends keyof typeof METRICS>(
+  registry: client.Registry,
+  key: K,
+): client.Counter<Labels<K>> {
   const spec = METRICS[key];
   return new client.Counter({
     name: spec.name,
     help: spec.help,
-    labelNames: spec.labels as readonly Labels<K>[],
+    labelNames: spec.labels,
     registers: [registry],
   });
 }
@@ -25,7 +28,7 @@ function histogram<K extends keyof typeof METRICS>(
   return new client.Histogram({
     name: spec.name,
     help: spec.help,
-    labelNames: spec.labels as readonly Labels<K>[],
+    labelNames: spec.labels,
     buckets: [...(spec.buckets ?? [])],
     registers: [registry],
   });

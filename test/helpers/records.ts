@@ -19,7 +19,11 @@ export interface RecordOverrides {
 }
 
 /** A valid record for model `churn` version `1`, numbered `i`. */
-export function churnRecord(i: number, overrides: RecordOverrides = {}, timestampMs = Date.now()): Record<string, unknown> {
+export function churnRecord(
+  i: number,
+  overrides: RecordOverrides = {},
+  timestampMs = Date.now(),
+): Record<string, unknown> {
   return {
     model: 'churn',
     model_version: '1',

@@ -77,7 +77,10 @@ export async function call<T = Record<string, unknown>>(
   const response = await fetch(`${baseUrl}${path}`, {
     method: options.method ?? (payload === undefined ? 'GET' : 'POST'),
     headers,
-    body: payload === undefined ? undefined : new Uint8Array(payload instanceof Buffer ? payload : Buffer.from(payload)),
+    body:
+      payload === undefined
+        ? undefined
+        : new Uint8Array(payload instanceof Buffer ? payload : Buffer.from(payload)),
   });
   const text = await response.text();
   let body: unknown = text;

@@ -18,10 +18,21 @@ describe('POST /v1/predictions', () => {
   beforeAll(async () => {
     t = await startTestService({ env: { DRIFTWATCH_MAX_BODY_BYTES: String(1024 * 1024) } });
     db = new pg.Pool({ connectionString: t.database.url, max: 2 });
-    expect((await call(t.url, '/v1/models/churn/versions/1', { method: 'PUT', body: CHURN_DEFINITION })).status).toBe(201);
-    expect((await call(t.url, '/v1/models/churn/versions/2', { method: 'PUT', body: CHURN_DEFINITION })).status).toBe(201);
     expect(
-      (await call(t.url, '/v1/models/lenient/versions/1', { method: 'PUT', body: CHURN_DEFINITION })).status,
+      (await call(t.url, '/v1/models/churn/versions/1', { method: 'PUT', body: CHURN_DEFINITION }))
+        .status,
+    ).toBe(201);
+    expect(
+      (await call(t.url, '/v1/models/churn/versions/2', { method: 'PUT', body: CHURN_DEFINITION }))
+        .status,
+    ).toBe(201);
+    expect(
+      (
+        await call(t.url, '/v1/models/lenient/versions/1', {
+          method: 'PUT',
+          body: CHURN_DEFINITION,
+        })
+      ).status,
     ).toBe(201);
   });
 
@@ -35,7 +46,10 @@ describe('POST /v1/predictions', () => {
   });
 
   async function count(where = 'TRUE', params: unknown[] = []): Promise<number> {
-    const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM predictions WHERE ${where}`, params);
+    const { rows } = await db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM predictions WHERE ${where}`,
+      params,
+    );
     return rows[0]!.n;
   }
 
@@ -47,7 +61,10 @@ describe('POST /v1/predictions', () => {
     });
 
   it('stores a JSON array of records with every field', async () => {
-    const records = [churnRecord(1, { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }), churnRecord(2)];
+    const records = [
+      churnRecord(1, { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }),
+      churnRecord(2),
+    ];
     const response = await post(records);
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
@@ -56,10 +73,16 @@ describe('POST /v1/predictions', () => {
          FROM predictions ORDER BY request_id`,
     );
     expect(rows).toHaveLength(2);
-    const first = records[0] as ReturnType<typeof churnRecord> & { features: Record<string, unknown> };
+    const first = records[0] as ReturnType<typeof churnRecord> & {
+      features: Record<string, unknown>;
+    };
     expect(rows[0].request_id).toBe('req-1');
     expect(rows[0].ts.toISOString()).toBe(first.timestamp);
-    expect(rows[0].num_values).toEqual([first.features.tenure_months, first.features.monthly_charges, first.features.support_calls]);
+    expect(rows[0].num_values).toEqual([
+      first.features.tenure_months,
+      first.features.monthly_charges,
+      first.features.support_calls,
+    ]);
     expect(rows[0].cat_values).toEqual([first.features.plan, first.features.region]);
     expect(rows[0].missing_count).toBe(0);
     expect(rows[0].score).toBe(first.score);
@@ -85,9 +108,13 @@ describe('POST /v1/predictions', () => {
     const breakers: ((i: number) => Record<string, unknown>)[] = [
       (i) => churnRecord(i, { model: 'nope' }),
       (i) => churnRecord(i, { model_version: '9' }),
-      (i) => churnRecord(i, { features: { ...(churnRecord(i).features as object), tenure_months: 'ten' } }),
+      (i) =>
+        churnRecord(i, {
+          features: { ...(churnRecord(i).features as object), tenure_months: 'ten' },
+        }),
       (i) => churnRecord(i, { timestamp: 'yesterday' }),
-      (i) => churnRecord(i, { features: { ...(churnRecord(i).features as object), colour: 'red' } }),
+      (i) =>
+        churnRecord(i, { features: { ...(churnRecord(i).features as object), colour: 'red' } }),
       (i) => {
         const record = churnRecord(i);
         delete record.request_id;
@@ -110,7 +137,9 @@ describe('POST /v1/predictions', () => {
     expect(response.status).toBe(200);
     expect(response.body.accepted).toBe(963);
     expect(response.body.duplicates).toBe(0);
-    expect(response.body.rejected.map((r) => r.index).sort((a, b) => a - b)).toEqual([...badIndexes].sort((a, b) => a - b));
+    expect(response.body.rejected.map((r) => r.index).sort((a, b) => a - b)).toEqual(
+      [...badIndexes].sort((a, b) => a - b),
+    );
     for (const rejection of response.body.rejected) {
       expect(rejection.message.length).toBeGreaterThan(5);
     }
@@ -131,10 +160,14 @@ describe('POST /v1/predictions', () => {
 
   it('keeps request ids unique per model even when a retry carries another timestamp', async () => {
     await post([churnRecord(1)]);
-    const moved = churnRecord(1, { timestamp: new Date(Date.now() - 3 * 86_400_000).toISOString() });
+    const moved = churnRecord(1, {
+      timestamp: new Date(Date.now() - 3 * 86_400_000).toISOString(),
+    });
     expect((await post([moved])).body).toMatchObject({ accepted: 0, duplicates: 1 });
     // The same id under another model is a different prediction.
-    expect((await post([churnRecord(1, { model: 'lenient' })])).body).toMatchObject({ accepted: 1 });
+    expect((await post([churnRecord(1, { model: 'lenient' })])).body).toMatchObject({
+      accepted: 1,
+    });
     expect(await count()).toBe(2);
   });
 
@@ -147,28 +180,48 @@ describe('POST /v1/predictions', () => {
 
   it('stores missing features as missing, never as 0, and counts them', async () => {
     const before = await call<string>(t.url, '/metrics');
-    const missingBefore = metricValue(before.body, 'driftwatch_ingest_missing_features_total{model="churn",model_version="1"}');
+    const missingBefore = metricValue(
+      before.body,
+      'driftwatch_ingest_missing_features_total{model="churn",model_version="1"}',
+    );
     const record = churnRecord(1, { features: { tenure_months: 3, plan: null } });
     expect((await post([record])).body).toMatchObject({ accepted: 1 });
-    const { rows } = await db.query('SELECT num_values, cat_values, missing_count FROM predictions');
+    const { rows } = await db.query(
+      'SELECT num_values, cat_values, missing_count FROM predictions',
+    );
     expect(rows[0].num_values).toEqual([3, null, null]);
     expect(rows[0].cat_values).toEqual([null, null]);
     expect(rows[0].missing_count).toBe(4);
     const after = await call<string>(t.url, '/metrics');
-    expect(metricValue(after.body, 'driftwatch_ingest_missing_features_total{model="churn",model_version="1"}')).toBe(missingBefore + 4);
+    expect(
+      metricValue(
+        after.body,
+        'driftwatch_ingest_missing_features_total{model="churn",model_version="1"}',
+      ),
+    ).toBe(missingBefore + 4);
   });
 
   it('rejects unknown features by default and keeps them out but the record in with unknownFeatures: ignore', async () => {
     const extra = (model: string) =>
-      churnRecord(7, { model, features: { ...(churnRecord(7).features as object), colour: 'red', size: 3 } });
+      churnRecord(7, {
+        model,
+        features: { ...(churnRecord(7).features as object), colour: 'red', size: 3 },
+      });
     const strict = await post([extra('churn'), churnRecord(8)]);
     expect(strict.body.accepted).toBe(1);
-    expect(strict.body.rejected).toEqual([{ index: 0, code: 'unknown_feature', message: expect.stringContaining('"colour"') }]);
+    expect(strict.body.rejected).toEqual([
+      { index: 0, code: 'unknown_feature', message: expect.stringContaining('"colour"') },
+    ]);
 
     const lenient = await post([extra('lenient')]);
     expect(lenient.body).toMatchObject({ accepted: 1, rejected: [] });
     const metrics = await call<string>(t.url, '/metrics');
-    expect(metricValue(metrics.body, 'driftwatch_ingest_ignored_features_total{model="lenient",model_version="1"}')).toBe(2);
+    expect(
+      metricValue(
+        metrics.body,
+        'driftwatch_ingest_ignored_features_total{model="lenient",model_version="1"}',
+      ),
+    ).toBe(2);
   });
 
   it('creates the daily partition for back-filled records on demand', async () => {
@@ -192,15 +245,47 @@ describe('POST /v1/predictions', () => {
     const cases: [string, (i: number) => unknown, string][] = [
       ['an unknown model', (i) => churnRecord(i, { model: 'ghost' }), 'unknown_model'],
       ['an unknown version', (i) => churnRecord(i, { model_version: '7' }), 'unknown_version'],
-      ['a numeric feature given as text', (i) => churnRecord(i, { features: { tenure_months: '12' } }), 'wrong_type'],
-      ['a categorical feature given as an object', (i) => churnRecord(i, { features: { plan: { a: 1 } } }), 'wrong_type'],
+      [
+        'a numeric feature given as text',
+        (i) => churnRecord(i, { features: { tenure_months: '12' } }),
+        'wrong_type',
+      ],
+      [
+        'a categorical feature given as an object',
+        (i) => churnRecord(i, { features: { plan: { a: 1 } } }),
+        'wrong_type',
+      ],
       ['a score that overflows to Infinity', () => null, 'non_finite'],
-      ['a missing model_version', (i) => ({ ...churnRecord(i), model_version: undefined }), 'missing_field'],
-      ['a missing timestamp', (i) => ({ ...churnRecord(i), timestamp: undefined }), 'missing_field'],
-      ['a missing features object', (i) => ({ ...churnRecord(i), features: undefined }), 'missing_field'],
-      ['a timestamp without a zone', (i) => churnRecord(i, { timestamp: '2026-11-28T10:00:00' }), 'bad_timestamp'],
-      ['a timestamp in milliseconds', (i) => churnRecord(i, { timestamp: Date.now() }), 'bad_timestamp'],
-      ['a timestamp far in the future', (i) => churnRecord(i, { timestamp: new Date(Date.now() + 86_400_000).toISOString() }), 'bad_timestamp'],
+      [
+        'a missing model_version',
+        (i) => ({ ...churnRecord(i), model_version: undefined }),
+        'missing_field',
+      ],
+      [
+        'a missing timestamp',
+        (i) => ({ ...churnRecord(i), timestamp: undefined }),
+        'missing_field',
+      ],
+      [
+        'a missing features object',
+        (i) => ({ ...churnRecord(i), features: undefined }),
+        'missing_field',
+      ],
+      [
+        'a timestamp without a zone',
+        (i) => churnRecord(i, { timestamp: '2026-11-28T10:00:00' }),
+        'bad_timestamp',
+      ],
+      [
+        'a timestamp in milliseconds',
+        (i) => churnRecord(i, { timestamp: Date.now() }),
+        'bad_timestamp',
+      ],
+      [
+        'a timestamp far in the future',
+        (i) => churnRecord(i, { timestamp: new Date(Date.now() + 86_400_000).toISOString() }),
+        'bad_timestamp',
+      ],
       ['an unknown top-level field', (i) => churnRecord(i, { modle: 'churn' }), 'unknown_field'],
       ['an array instead of an object', () => [1, 2], 'not_an_object'],
       ['a negative latency', (i) => churnRecord(i, { latency_ms: -1 }), 'bad_value'],
@@ -209,7 +294,9 @@ describe('POST /v1/predictions', () => {
       it(`rejects ${what} with code ${code} and its index`, async () => {
         const bad = make(2);
         const badText =
-          bad === null ? JSON.stringify(churnRecord(2)).replace(/"score":[^,]+/, '"score":1e999') : JSON.stringify(bad);
+          bad === null
+            ? JSON.stringify(churnRecord(2)).replace(/"score":[^,]+/, '"score":1e999')
+            : JSON.stringify(bad);
         const body = `[${JSON.stringify(churnRecord(1))},${badText},${JSON.stringify(churnRecord(3))}]`;
         const response = await call<IngestBody>(t.url, '/v1/predictions', { raw: body });
         expect(response.status).toBe(200);
@@ -222,7 +309,10 @@ describe('POST /v1/predictions', () => {
   });
 
   it('answers 400 with every rejection when no record is valid, and stores nothing', async () => {
-    const response = await post([churnRecord(1, { model: 'ghost' }), churnRecord(2, { timestamp: 'x' })]);
+    const response = await post([
+      churnRecord(1, { model: 'ghost' }),
+      churnRecord(2, { timestamp: 'x' }),
+    ]);
     expect(response.status).toBe(400);
     expect(response.body.error?.code).toBe('validation_failed');
     expect(response.body.rejected.map((r) => [r.index, r.code])).toEqual([
@@ -250,7 +340,10 @@ describe('POST /v1/predictions', () => {
     const many = Array.from({ length: 5000 }, (_, i) => churnRecord(i));
     const plain = ndjson(many);
     expect(plain.length).toBeGreaterThan(1024 * 1024);
-    const response = await call<IngestBody>(t.url, '/v1/predictions', { raw: plain, contentType: 'application/x-ndjson' });
+    const response = await call<IngestBody>(t.url, '/v1/predictions', {
+      raw: plain,
+      contentType: 'application/x-ndjson',
+    });
     expect(response.status).toBe(413);
     expect(response.body.error?.code).toBe('body_too_large');
 
@@ -267,9 +360,15 @@ describe('POST /v1/predictions', () => {
   });
 
   it('answers 415 for an unsupported content type or encoding', async () => {
-    const text = await call<IngestBody>(t.url, '/v1/predictions', { raw: JSON.stringify([churnRecord(1)]), contentType: 'text/plain' });
+    const text = await call<IngestBody>(t.url, '/v1/predictions', {
+      raw: JSON.stringify([churnRecord(1)]),
+      contentType: 'text/plain',
+    });
     expect(text.status).toBe(415);
-    const none = await fetch(`${t.url}/v1/predictions`, { method: 'POST', body: new Uint8Array(Buffer.from('[]')) });
+    const none = await fetch(`${t.url}/v1/predictions`, {
+      method: 'POST',
+      body: new Uint8Array(Buffer.from('[]')),
+    });
     expect(none.status).toBe(415);
     const brotli = await call<IngestBody>(t.url, '/v1/predictions', {
       raw: JSON.stringify([churnRecord(1)]),
@@ -283,14 +382,22 @@ describe('POST /v1/predictions', () => {
     const before = await call<string>(t.url, '/metrics');
     const key = 'driftwatch_predictions_total{model="churn",model_version="2",status="error"}';
     const start = metricValue(before.body, key);
-    await post([churnRecord(1, { model_version: '2', status: 'error' }), churnRecord(2, { model_version: '2', status: 'error' })]);
+    await post([
+      churnRecord(1, { model_version: '2', status: 'error' }),
+      churnRecord(2, { model_version: '2', status: 'error' }),
+    ]);
     await post([churnRecord(1, { model_version: '2', status: 'error' })]); // duplicate: not counted again
     const after = await call<string>(t.url, '/metrics');
     expect(metricValue(after.body, key)).toBe(start + 2);
     // A status outside the known set is counted as "other", keeping label values bounded.
     await post([churnRecord(3, { model_version: '2', status: 'weird-' + 'x'.repeat(20) })]);
     const later = await call<string>(t.url, '/metrics');
-    expect(metricValue(later.body, 'driftwatch_predictions_total{model="churn",model_version="2",status="other"}')).toBe(1);
+    expect(
+      metricValue(
+        later.body,
+        'driftwatch_predictions_total{model="churn",model_version="2",status="other"}',
+      ),
+    ).toBe(1);
   });
 });
 

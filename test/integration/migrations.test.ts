@@ -2,7 +2,12 @@ import { cp, mkdtemp, rm, writeFile, appendFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { migrate, pendingMigrations, readMigrations, SQL_DIR } from '../../src/storage/migrations.js';
+import {
+  migrate,
+  pendingMigrations,
+  readMigrations,
+  SQL_DIR,
+} from '../../src/storage/migrations.js';
 import { createPool, type Pool } from '../../src/storage/pool.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
@@ -33,7 +38,14 @@ describe('migrations', () => {
       `SELECT tablename AS table FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`,
     );
     const tables = rows.map((row) => row.table);
-    for (const table of ['models', 'model_versions', 'prediction_keys', 'labels', 'reference_sets', 'reference_features']) {
+    for (const table of [
+      'models',
+      'model_versions',
+      'prediction_keys',
+      'labels',
+      'reference_sets',
+      'reference_features',
+    ]) {
       expect(tables).toContain(table);
     }
     const partitioned = await pool.query(
@@ -56,7 +68,9 @@ describe('migrations', () => {
       const total = (await readMigrations()).length;
       // One of them did the work, the other found it done; neither failed.
       expect(a.applied.length + b.applied.length).toBe(total);
-      const { rows } = await pool.query<{ count: number }>('SELECT count(*)::int AS count FROM driftwatch_migrations');
+      const { rows } = await pool.query<{ count: number }>(
+        'SELECT count(*)::int AS count FROM driftwatch_migrations',
+      );
       expect(rows[0]!.count).toBe(total);
     } finally {
       await other.end();
@@ -91,7 +105,9 @@ describe('migrations', () => {
       await writeFile(path.join(dir, '998_ok.sql'), 'CREATE TABLE before_failure (id int);');
       await writeFile(path.join(dir, '999_broken.sql'), 'CREATE TABLE broken (;');
       await expect(migrate(pool, dir)).rejects.toThrow();
-      const exists = await pool.query("SELECT to_regclass('before_failure') IS NOT NULL AS present");
+      const exists = await pool.query(
+        "SELECT to_regclass('before_failure') IS NOT NULL AS present",
+      );
       expect(exists.rows[0].present).toBe(false);
       expect(await pendingMigrations(pool, dir)).toContain('001_init.sql');
     });

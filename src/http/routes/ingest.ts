@@ -16,7 +16,10 @@ export function ingestRoutes(services: HttpServices, auth: Authenticator): Route
         await handler(req, res);
         metrics.ingestRequestsTotal.inc({ endpoint, code: String(res.statusCode) });
       } catch (error) {
-        metrics.ingestRequestsTotal.inc({ endpoint, code: String(statusOf(toAppError(error).code)) });
+        metrics.ingestRequestsTotal.inc({
+          endpoint,
+          code: String(statusOf(toAppError(error).code)),
+        });
         throw error;
       } finally {
         end();
@@ -52,4 +55,3 @@ export function ingestRoutes(services: HttpServices, auth: Authenticator): Route
 
   return router;
 }
-

@@ -1,0 +1,335 @@
+import { describe, expect, it } from 'vitest';
+import type { ModelSettings } from '../../../src/config/schema.js';
+import type { FeatureSpec } from '../../../src/core/model.js';
+import type { PredictionRecord } from '../../../src/ingest/recordSchema.js';
+import {
+  buildRow,
+  parseEnvelope,
+  STAGING_COLUMNS,
+  type Rejection,
+  type RowContext,
+  type ValidRow,
+} from '../../../src/ingest/validateRecord.js';
+
+const NOW_MS = Date.parse('2026-01-31T12:00:00Z');
+
+const FEATURES: readonly FeatureSpec[] = [
+  { name: 'tenure', type: 'numeric' },
+  { name: 'plan', type: 'categorical' },
+  { name: 'charges', type: 'numeric' },
+  { name: 'region', type: 'categorical' },
+];
+
+const REJECT: ModelSettings = { unknownFeatures: 'reject' };
+const IGNORE: ModelSettings = { unknownFeatures: 'ignore' };
+
+function context(settings: ModelSettings = REJECT): RowContext {
+  return {
+    features: FEATURES,
+    settings,
+    bounds: { nowMs: NOW_MS, maxFutureMs: 3_600_000, maxAgeMs: 90 * 86_400_000 },
+  };
+}
+
+function record(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    model: 'churn',
+    model_version: '1',
+    request_id: 'req-1',
+    timestamp: '2026-01-31T11:00:00Z',
+    features: { tenure: 12, plan: 'pro', charges: 40.5, region: 'eu' },
+    score: 0.75,
+    prediction: 1,
+    latency_ms: 3.5,
+    status: 'success',
+    ...overrides,
+  };
+}
+
+function envelopeRejection(text: string, index = 7): Rejection {
+  const result = parseEnvelope({ index, text });
+  if (result.ok) throw new Error(`expected ${text} to be rejected`);
+  return result.rejection;
+}
+
+function envelope(value: Record<string, unknown>): PredictionRecord {
+  const result = parseEnvelope({ index: 0, text: JSON.stringify(value) });
+  if (!result.ok) throw new Error(`expected a valid envelope: ${result.rejection.message}`);
+  return result.value;
+}
+
+function row(value: Record<string, unknown>, settings: ModelSettings = REJECT): ValidRow {
+  const result = buildRow(4, envelope(value), context(settings));
+  if (!result.ok) throw new Error(`expected a valid row: ${result.rejection.message}`);
+  return result.value;
+}
+
+function rowRejection(value: Record<string, unknown>, settings: ModelSettings = REJECT): Rejection {
+  const result = buildRow(4, envelope(value), context(settings));
+  if (result.ok) throw new Error('expected the row to be rejected');
+  return result.rejection;
+}
+
+/** The copy line as a map from staging column to field text. */
+function columns(copyLine: string): Record<(typeof STAGING_COLUMNS)[number], string> {
+  const fields = copyLine.split('\t');
+  expect(fields).toHaveLength(STAGING_COLUMNS.length);
+  return Object.fromEntries(STAGING_COLUMNS.map((name, i) => [name, fields[i]!])) as Record<
+    (typeof STAGING_COLUMNS)[number],
+    string
+  >;
+}
+
+describe('parseEnvelope', () => {
+  it('accepts a valid record', () => {
+    const result = parseEnvelope({ index: 0, text: JSON.stringify(record()) });
+    expect(result).toEqual({ ok: true, value: record() });
+  });
+
+  it('rejects text that is not JSON, with its index', () => {
+    const rejection = envelopeRejection('{"model": ', 3);
+    expect(rejection.index).toBe(3);
+    expect(rejection.code).toBe('invalid_json');
+    expect(rejection.message).toMatch(/^record is not valid JSON/);
+    expect(rejection.message).not.toMatch(/NaN/);
+  });
+
+  it('rejects a NaN written by Python with its index and a hint', () => {
+    const text = JSON.stringify(record()).replace('"tenure":12', '"tenure":NaN');
+    expect(text).toContain('NaN');
+    const rejection = envelopeRejection(text, 5);
+    expect(rejection).toMatchObject({ index: 5, code: 'invalid_json' });
+    expect(rejection.message).toContain(
+      'NaN and Infinity are not JSON: send null for a missing value',
+    );
+  });
+
+  it('gives the same hint for a Python -Infinity', () => {
+    const text = JSON.stringify(record()).replace('"charges":40.5', '"charges":-Infinity');
+    expect(envelopeRejection(text).message).toContain('NaN and Infinity are not JSON');
+  });
+
+  it('rejects JSON that is not an object', () => {
+    for (const text of ['[1,2]', '"x"', '42', 'null', 'true']) {
+      expect(envelopeRejection(text)).toEqual({
+        index: 7,
+        code: 'not_an_object',
+        message: 'record must be a JSON object',
+      });
+    }
+  });
+
+  it('rejects a record without a required field, naming it', () => {
+    for (const field of ['model', 'model_version', 'request_id', 'timestamp', 'features']) {
+      const value = record();
+      delete value[field];
+      expect(envelopeRejection(JSON.stringify(value))).toEqual({
+        index: 7,
+        code: 'missing_field',
+        message: `missing required field "${field}"`,
+      });
+    }
+  });
+
+  it('rejects a field that is not in the wire format, naming it', () => {
+    const rejection = envelopeRejection(JSON.stringify(record({ sccore: 0.5 })));
+    expect(rejection.code).toBe('unknown_field');
+    expect(rejection.message).toBe('unknown field sccore');
+  });
+
+  it('rejects a field of the wrong type, naming it', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ model: 5 }, 'model'],
+      [{ request_id: 17 }, 'request_id'],
+      [{ timestamp: true }, 'timestamp'],
+      [{ features: 'tenure=12' }, 'features'],
+      [{ features: { tenure: { value: 12 } } }, 'features.tenure'],
+      [{ score: '0.5' }, 'score'],
+      [{ label: 'yes' }, 'label'],
+    ];
+    for (const [overrides, field] of cases) {
+      const rejection = envelopeRejection(JSON.stringify(record(overrides)));
+      expect(rejection.code, field).toBe('wrong_type');
+      expect(rejection.message.startsWith(`${field}: `), rejection.message).toBe(true);
+    }
+  });
+
+  it('rejects numbers that overflow to Infinity in score, latency_ms and timestamp', () => {
+    const base = JSON.stringify(record({ score: 0, latency_ms: 0 }));
+    const cases: [string, string][] = [
+      ['score', base.replace('"score":0', '"score":1e999')],
+      ['latency_ms', base.replace('"latency_ms":0', '"latency_ms":-1e999')],
+      ['timestamp', base.replace('"timestamp":"2026-01-31T11:00:00Z"', '"timestamp":1e999')],
+    ];
+    for (const [field, text] of cases) {
+      expect(text).toContain('1e999');
+      expect(envelopeRejection(text)).toEqual({
+        index: 7,
+        code: 'non_finite',
+        message: `${field} is not a finite number`,
+      });
+    }
+  });
+
+  it('rejects a feature value that overflows to Infinity as non_finite, naming the feature', () => {
+    const text = JSON.stringify(record()).replace('"tenure":12', '"tenure":1e999');
+    expect(text).toContain('1e999');
+    const rejection = envelopeRejection(text);
+    expect(rejection).toMatchObject({ index: 7, code: 'non_finite' });
+    expect(rejection.message).toContain('"tenure"');
+  });
+
+  it('rejects a label that overflows to Infinity as non_finite', () => {
+    const text = JSON.stringify(record({ label: 1 })).replace('"label":1', '"label":-1e999');
+    expect(envelopeRejection(text)).toMatchObject({
+      code: 'non_finite',
+      message: expect.stringContaining('label'),
+    });
+  });
+
+  it('rejects a field with a value out of its range', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ request_id: 'r'.repeat(257) }, 'request_id'],
+      [{ model: '' }, 'model'],
+      [{ latency_ms: -1 }, 'latency_ms'],
+      [{ status: '' }, 'status'],
+      [{ traceparent: 'not-a-traceparent' }, 'traceparent'],
+    ];
+    for (const [overrides, field] of cases) {
+      const rejection = envelopeRejection(JSON.stringify(record(overrides)));
+      expect(rejection.code, field).toBe('bad_value');
+      expect(rejection.message.startsWith(`${field}: `), rejection.message).toBe(true);
+    }
+  });
+
+  it('accepts a request_id of exactly 256 characters and a W3C traceparent', () => {
+    const value = record({
+      request_id: 'r'.repeat(256),
+      traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+    });
+    expect(parseEnvelope({ index: 0, text: JSON.stringify(value) }).ok).toBe(true);
+  });
+});
+
+describe('buildRow', () => {
+  it('lays features out in schema order, numeric and categorical apart', () => {
+    const valid = row(record());
+    expect(valid).toMatchObject({
+      index: 4,
+      model: 'churn',
+      version: '1',
+      requestId: 'req-1',
+      epochMs: NOW_MS - 3_600_000,
+      missingFeatures: 0,
+      ignoredFeatures: 0,
+    });
+    expect(columns(valid.copyLine)).toEqual({
+      seq: '4',
+      model: 'churn',
+      model_version: '1',
+      request_id: 'req-1',
+      ts: '2026-01-31T11:00:00.000Z',
+      num_values: '{12,40.5}',
+      cat_values: '{pro,eu}',
+      missing_count: '0',
+      score: '0.75',
+      prediction: '1',
+      latency_ms: '3.5',
+      status: 'success',
+      traceparent: '\\N',
+      label: '\\N',
+    });
+  });
+
+  it('counts absent and null features as missing and stores NULL, never 0', () => {
+    const valid = row(record({ features: { tenure: null, plan: 'pro' } }));
+    expect(valid.missingFeatures).toBe(3);
+    const fields = columns(valid.copyLine);
+    expect(fields.num_values).toBe('{NULL,NULL}');
+    expect(fields.cat_values).toBe('{pro,NULL}');
+    expect(fields.missing_count).toBe('3');
+  });
+
+  it('keeps a record whose features are all missing', () => {
+    const valid = row(record({ features: {} }));
+    expect(valid.missingFeatures).toBe(FEATURES.length);
+    expect(columns(valid.copyLine).num_values).toBe('{NULL,NULL}');
+  });
+
+  it('stores a categorical value given as an integer or a boolean as its text', () => {
+    const fields = columns(row(record({ features: { plan: 2, region: true } })).copyLine);
+    expect(fields.cat_values).toBe('{2,true}');
+  });
+
+  it('rejects a numeric feature given as a string', () => {
+    const rejection = rowRejection(record({ features: { tenure: '12' } }));
+    expect(rejection).toMatchObject({ index: 4, code: 'wrong_type' });
+    expect(rejection.message).toMatch(/feature "tenure" is numeric, got string "12"/);
+  });
+
+  it('rejects a numeric feature given as a boolean', () => {
+    expect(rowRejection(record({ features: { charges: true } })).code).toBe('wrong_type');
+  });
+
+  it('rejects a bad timestamp with its reason', () => {
+    const rejection = rowRejection(record({ timestamp: '2026-01-31T11:00:00' }));
+    expect(rejection.code).toBe('bad_timestamp');
+    expect(rejection.message).toMatch(/with a zone/);
+    expect(rowRejection(record({ timestamp: NOW_MS })).message).toMatch(/milliseconds/);
+  });
+
+  it('rejects features the schema does not have, naming them', () => {
+    const rejection = rowRejection(
+      record({ features: { tenure: 1, colour: 'red', size: 3 } }),
+      REJECT,
+    );
+    expect(rejection.code).toBe('unknown_feature');
+    expect(rejection.message).toBe(
+      'features "colour", "size" not in the schema of churn version 1',
+    );
+  });
+
+  it('keeps the record and counts the extra features when unknownFeatures is ignore', () => {
+    const valid = row(record({ features: { tenure: 1, colour: 'red', size: 3 } }), IGNORE);
+    expect(valid.ignoredFeatures).toBe(2);
+    expect(valid.missingFeatures).toBe(3);
+    const fields = columns(valid.copyLine);
+    expect(fields.num_values).toBe('{1,NULL}');
+    expect(fields.cat_values).toBe('{NULL,NULL}');
+  });
+
+  it('stores a boolean label as 1 or 0 and a numeric label as given', () => {
+    expect(columns(row(record({ label: true })).copyLine).label).toBe('1');
+    expect(columns(row(record({ label: false })).copyLine).label).toBe('0');
+    expect(columns(row(record({ label: 0.25 })).copyLine).label).toBe('0.25');
+  });
+
+  it('stores the prediction as text, and a missing status as success', () => {
+    const value = record({ prediction: 'churn' });
+    delete value.status;
+    const fields = columns(row(value).copyLine);
+    expect(fields.prediction).toBe('churn');
+    expect(fields.status).toBe('success');
+  });
+
+  it('stores optional fields that are null or absent as NULL', () => {
+    const value = record({ score: null, prediction: null, latency_ms: null });
+    const fields = columns(row(value).copyLine);
+    expect([fields.score, fields.prediction, fields.latency_ms, fields.label]).toEqual([
+      '\\N',
+      '\\N',
+      '\\N',
+      '\\N',
+    ]);
+  });
+
+  it('escapes tabs and newlines in text fields so the copy line keeps its columns', () => {
+    const valid = row(
+      record({ request_id: 'a\tb\nc', features: { plan: 'x\ty', region: 'back\\slash' } }),
+    );
+    const fields = columns(valid.copyLine);
+    expect(fields.request_id).toBe('a\\tb\\nc');
+    expect(fields.cat_values).toBe('{"x\\ty","back\\\\\\\\slash"}');
+    expect(valid.copyLine).not.toContain('\n');
+  });
+});
