@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
+import { exitCodeOf, formatRun, type RunView } from './cli/runTable.js';
 import { ConfigError } from './core/errors.js';
 import { openDatabase, startService } from './main.js';
 import { migrate } from './storage/migrations.js';
@@ -230,6 +231,80 @@ program
     if ((body.ignored_columns ?? []).length > 0) {
       console.log(`ignored columns: ${(body.ignored_columns ?? []).join(', ')}`);
     }
+  });
+
+interface CheckRunOptions {
+  model: string;
+  version?: string;
+  kind: string;
+  window?: string;
+  url: string;
+  token?: string;
+  json?: boolean;
+}
+
+program
+  .command('check')
+  .description('checks of model versions')
+  .command('run')
+  .description(
+    'run a check now on a running driftwatch and print its results; exit 0 (no drift), 1 (drift or degraded), 2 (error)',
+  )
+  .requiredOption('-m, --model <model>', 'model name')
+  .option(
+    '-v, --version <version>',
+    'model version (default: every version with traffic in the window)',
+  )
+  .addOption(
+    new Option('-k, --kind <kind>', 'check kind')
+      .choices(['drift', 'performance'])
+      .default('drift'),
+  )
+  .option(
+    '-w, --window <duration>',
+    'window length, e.g. 30m, 1h, 7d (default: the configured window)',
+  )
+  .addOption(
+    new Option('--url <url>', 'driftwatch base URL')
+      .env('DRIFTWATCH_URL')
+      .default('http://127.0.0.1:8080'),
+  )
+  .addOption(new Option('--token <token>', 'admin bearer token').env('DRIFTWATCH_TOKEN'))
+  .option('--json', 'print the runs as JSON')
+  .action(async (options: CheckRunOptions) => {
+    const query = new URLSearchParams();
+    if (options.version) query.set('version', options.version);
+    if (options.window) query.set('window', options.window);
+    const target = new URL(
+      `/v1/models/${encodeURIComponent(options.model)}/checks/${options.kind}/run?${query.toString()}`,
+      options.url,
+    );
+    const headers: Record<string, string> = {};
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let response: Response;
+    try {
+      response = await fetch(target, { method: 'POST', headers });
+    } catch (error) {
+      console.error(
+        `driftwatch: could not reach ${options.url}: ${(error as Error).message}. Is "driftwatch serve" running?`,
+      );
+      process.exit(2);
+    }
+    const body = (await response.json().catch(() => ({}))) as {
+      runs?: RunView[];
+      error?: { message: string };
+      problems?: string[];
+    };
+    if (!response.ok || !body.runs) {
+      console.error(
+        `driftwatch: check failed (${response.status}): ${body.error?.message ?? response.statusText}`,
+      );
+      for (const problem of body.problems ?? []) console.error(`  ${problem}`);
+      process.exit(2);
+    }
+    if (options.json) console.log(JSON.stringify(body.runs, null, 2));
+    else console.log(body.runs.map(formatRun).join('\n\n'));
+    process.exit(exitCodeOf(body.runs));
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

@@ -3,10 +3,22 @@
  * shutdown in reverse. Nothing else wires components together.
  */
 import type { Server } from 'node:http';
+import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { Config } from './config/schema.js';
+import { CheckService } from './checks/checkService.js';
+import { DriftCheck } from './checks/driftCheck.js';
+import { PerformanceCheck } from './checks/performanceCheck.js';
+import { WindowSummaries } from './checks/windowSummaries.js';
+import { modelCheckSettings, type Config } from './config/schema.js';
+import { Scheduler } from './scheduler/scheduler.js';
+import { applyRetention } from './storage/retention.js';
+import { RunStore } from './storage/runStore.js';
+import { PostgresRunCoordinator } from './storage/schedulerSlots.js';
+import { SummaryStore } from './storage/summaryStore.js';
+import { versionsWithTraffic } from './storage/windowReader.js';
 import { createApp } from './http/app.js';
+import type { HttpServices } from './http/services.js';
 import { IngestService } from './ingest/ingestService.js';
 import { LabelIngest } from './ingest/labelIngest.js';
 import { ReferenceImport } from './ingest/referenceImport.js';
@@ -30,6 +42,8 @@ export interface RunningService {
   logger: Logger;
   metrics: Metrics;
   registry: ModelRegistry;
+  checks: CheckService;
+  scheduler: Scheduler | null;
   close(): Promise<void>;
 }
 
@@ -59,6 +73,69 @@ export async function openDatabase(
   });
   logger.info({ port: embedded.port }, 'embedded PostgreSQL is up');
   return { url: embedded.url, embedded };
+}
+
+export interface ComposeDeps {
+  config: Config;
+  pool: Pool;
+  logger: Logger;
+  metrics: Metrics;
+  partitions: PartitionManager;
+  now: () => number;
+}
+
+/** Builds every service on one pool; what the HTTP layer needs, plus the check service. */
+export function composeServices(deps: ComposeDeps): HttpServices {
+  const { config, pool, logger, metrics, partitions, now } = deps;
+  const registry = new ModelRegistry(new ModelStore(pool), logger.child({ component: 'registry' }));
+  const referenceStore = new ReferenceStore(pool);
+  const labelStore = new LabelStore(pool);
+  const runStore = new RunStore(pool);
+  const bounds = () => ({
+    nowMs: now(),
+    maxFutureMs: config.ingest.maxFutureSeconds * 1000,
+    maxAgeMs: config.ingest.maxAgeDays * 86_400_000,
+  });
+  const checks = new CheckService({
+    config,
+    registry,
+    runs: runStore,
+    drift: new DriftCheck(
+      pool,
+      referenceStore,
+      new WindowSummaries(pool, new SummaryStore(pool), referenceStore),
+    ),
+    performance: new PerformanceCheck(labelStore),
+    metrics,
+    logger: logger.child({ component: 'checks' }),
+    now,
+    activeVersions: async (model, startMs, endMs) => {
+      const versions = (await registry.list())
+        .filter((v) => v.model === model)
+        .map((v) => v.version);
+      return versionsWithTraffic(pool, model, versions, startMs, endMs);
+    },
+  });
+  return {
+    config,
+    logger: logger.child({ component: 'http' }),
+    metrics,
+    registry,
+    ingest: new IngestService(registry, new PredictionStore(pool, partitions), config, metrics, {
+      now,
+      maxFutureMs: config.ingest.maxFutureSeconds * 1000,
+      maxAgeMs: config.ingest.maxAgeDays * 86_400_000,
+    }),
+    labels: new LabelIngest(registry, labelStore, metrics, bounds),
+    references: new ReferenceImport(referenceStore),
+    referenceStore,
+    runStore,
+    checks,
+    readiness: async () => {
+      const pending = await pendingMigrations(pool);
+      if (pending.length > 0) throw new Error(`migrations pending: ${pending.join(', ')}`);
+    },
+  };
 }
 
 export async function startService(
@@ -97,46 +174,21 @@ export async function startService(
     cleanups.push(() => clearInterval(partitionTimer));
 
     const metrics = new Metrics();
-    const registry = new ModelRegistry(
-      new ModelStore(pool),
-      logger.child({ component: 'registry' }),
-    );
+    const services = composeServices({ config, pool, logger, metrics, partitions, now });
+    const { registry, checks } = services;
     const manifests = await registry.registerManifests(config.models.directory);
     if (manifests.registered.length + manifests.failed.length > 0) {
       logger.info(manifests, 'model manifests processed');
     }
-    const referenceStore = new ReferenceStore(pool);
-    const bounds = () => ({
-      nowMs: now(),
-      maxFutureMs: config.ingest.maxFutureSeconds * 1000,
-      maxAgeMs: config.ingest.maxAgeDays * 86_400_000,
-    });
-    const ingest = new IngestService(
-      registry,
-      new PredictionStore(pool, partitions),
-      config,
-      metrics,
-      {
-        now,
-        maxFutureMs: config.ingest.maxFutureSeconds * 1000,
-        maxAgeMs: config.ingest.maxAgeDays * 86_400_000,
-      },
-    );
+    const restored = await checks.restoreGauges();
+    if (restored > 0) logger.info({ runs: restored }, 'gauges restored from the latest runs');
 
-    const app = createApp({
-      config,
-      logger: logger.child({ component: 'http' }),
-      metrics,
-      registry,
-      ingest,
-      labels: new LabelIngest(registry, new LabelStore(pool), metrics, bounds),
-      references: new ReferenceImport(referenceStore),
-      referenceStore,
-      readiness: async () => {
-        const pending = await pendingMigrations(pool);
-        if (pending.length > 0) throw new Error(`migrations pending: ${pending.join(', ')}`);
-      },
-    });
+    const scheduler = config.scheduler.enabled
+      ? startScheduler({ config, pool, logger, registry, checks, metrics, partitions, now })
+      : null;
+    if (scheduler) cleanups.push(() => scheduler.stop());
+
+    const app = createApp(services);
 
     const server: Server = await new Promise((resolve, reject) => {
       const listening = app.listen(config.server.port, config.server.host, () =>
@@ -166,6 +218,8 @@ export async function startService(
       logger,
       metrics,
       registry,
+      checks,
+      scheduler: scheduler?.scheduler ?? null,
       async close() {
         if (closed) return;
         closed = true;
@@ -178,4 +232,104 @@ export async function startService(
       await Promise.resolve(cleanup()).catch(() => undefined);
     throw error;
   }
+}
+
+interface SchedulerDeps {
+  config: Config;
+  pool: Pool;
+  logger: Logger;
+  registry: ModelRegistry;
+  checks: CheckService;
+  metrics: Metrics;
+  partitions: PartitionManager;
+  now: () => number;
+}
+
+const RECONCILE_MS = 60_000;
+
+/**
+ * Scheduled work: a drift and a performance job per model (named
+ * `drift:<model>`, `performance:<model>`), the retention job, and a loop that
+ * adds jobs for models registered later (here or by another replica).
+ */
+function startScheduler(deps: SchedulerDeps): { scheduler: Scheduler; stop(): Promise<void> } {
+  const { config, pool, logger, registry, checks, metrics, partitions, now } = deps;
+  const log = logger.child({ component: 'scheduler' });
+  const owner = `${hostname()}:${process.pid}`;
+  const coordinator = new PostgresRunCoordinator({ pool, owner, logger: log });
+  const scheduler = new Scheduler({
+    coordinator,
+    logger,
+    owner,
+    onJobFinished: (outcome) => {
+      if (!outcome.ok)
+        log.error(
+          { err: outcome.error, job: outcome.name, slot: outcome.slot },
+          'scheduled job failed',
+        );
+    },
+  });
+  const added = new Set<string>();
+
+  const reconcile = async (): Promise<void> => {
+    const models = new Set((await registry.list()).map((version) => version.model));
+    for (const model of models) {
+      const settings = modelCheckSettings(config, model);
+      for (const kind of ['drift', 'performance'] as const) {
+        const name = `${kind}:${model}`;
+        if (added.has(name) || !settings[kind].enabled) continue;
+        scheduler.add({
+          name,
+          schedule: settings[kind].schedule,
+          run: async () => {
+            await checks.run({ model, kind, trigger: 'schedule' });
+          },
+        });
+        added.add(name);
+      }
+    }
+  };
+
+  scheduler.add({
+    name: 'retention',
+    schedule: config.retention.schedule,
+    run: async () => {
+      const result = await applyRetention(
+        pool,
+        partitions,
+        now(),
+        config.retention.predictionsDays,
+      );
+      if (result.droppedPartitions.length > 0) {
+        metrics.retentionPartitionsDroppedTotal.inc(result.droppedPartitions.length);
+        log.info(result, 'retention dropped partitions');
+      }
+      // Old scheduler claims and hour summaries are never read again; a week
+      // of margin keeps a replica with a lagging clock from re-claiming a slot.
+      await coordinator.pruneSlots(new Date(now() - 7 * 86_400_000));
+      await new SummaryStore(pool).pruneBefore(
+        new Date(now() - config.retention.predictionsDays * 86_400_000),
+      );
+    },
+  });
+  scheduler.start();
+  registry.onCreated(() => {
+    reconcile().catch((error: unknown) => log.error({ err: error }, 'scheduling checks failed'));
+  });
+  const first = reconcile().catch((error: unknown) =>
+    log.error({ err: error }, 'scheduling checks failed'),
+  );
+  const timer = setInterval(() => {
+    reconcile().catch((error: unknown) => log.error({ err: error }, 'scheduling checks failed'));
+  }, RECONCILE_MS);
+  timer.unref();
+  return {
+    scheduler,
+    async stop() {
+      clearInterval(timer);
+      await first;
+      await scheduler.stop();
+      coordinator.close();
+    },
+  };
 }

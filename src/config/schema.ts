@@ -4,6 +4,12 @@
  * start-up together with every other problem found.
  */
 import { z } from 'zod';
+import {
+  checksSchema,
+  cronSchema,
+  resolveCheckSettings,
+  type CheckSettings,
+} from './checksSchema.js';
 
 const nameSchema = z
   .string()
@@ -26,6 +32,8 @@ export const modelSettingsSchema = z.strictObject({
    * the extra features, store the record, and count them.
    */
   unknownFeatures: z.enum(['reject', 'ignore']).optional(),
+  /** Scheduled checks: `drift` and `performance`. */
+  checks: checksSchema.optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -87,6 +95,19 @@ export const configSchema = z.strictObject({
       settings: z.record(nameSchema, modelSettingsSchema).default({}),
     })
     .prefault({}),
+  scheduler: z
+    .strictObject({
+      /** Run scheduled checks in this replica (every replica may; each slot runs once). */
+      enabled: z.boolean().default(true),
+    })
+    .prefault({}),
+  retention: z
+    .strictObject({
+      /** Predictions older than this are removed by dropping whole daily partitions. */
+      predictionsDays: z.number().int().min(1).max(3_650).default(90),
+      schedule: cronSchema.default('23 * * * *'),
+    })
+    .prefault({}),
   logging: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -97,7 +118,9 @@ export const configSchema = z.strictObject({
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type TokenConfig = z.output<typeof tokenSchema>;
-export type ModelSettings = Required<z.output<typeof modelSettingsSchema>>;
+export interface ModelSettings {
+  unknownFeatures: 'reject' | 'ignore';
+}
 
 export { nameSchema };
 
@@ -107,4 +130,9 @@ export function modelSettings(config: Config, model: string): ModelSettings {
   return {
     unknownFeatures: own.unknownFeatures ?? config.models.defaults.unknownFeatures ?? 'reject',
   };
+}
+
+/** Check settings of one model: its own over `models.defaults.checks` over built-in values. */
+export function modelCheckSettings(config: Config, model: string): CheckSettings {
+  return resolveCheckSettings(config.models.defaults.checks, config.models.settings[model]?.checks);
 }

@@ -66,6 +66,75 @@ function windowRows(current: EvaluateDriftInput['current']): number {
   return rows;
 }
 
+/** The rows of one tested feature, before correction. */
+export interface KindedFeatureRows {
+  kind: 'numeric' | 'categorical';
+  rows: FeatureRows;
+}
+
+/**
+ * The part of a drift evaluation that does not depend on how the per-feature
+ * statistics were computed (exact or from a summary): corrections, feature
+ * decisions, dataset drift, score drift and the run status. Mutates the rows
+ * (adjusted p-values, decisions).
+ */
+export function assembleDriftReport(
+  featureRows: KindedFeatureRows[],
+  scoreRows: FeatureRows | null,
+  policy: DriftPolicy,
+  path: Pick<DriftReport, 'path' | 'approximation'>,
+): DriftReport {
+  decideFamily(
+    featureRows.map((f) => f.rows.decisive),
+    policy,
+    decisiveMinimum(policy),
+  );
+  decideFamily(
+    featureRows.map((f) => f.rows.missingRate),
+    policy,
+    () => policy.quality.missingRateChange,
+  );
+  const features = featureRows.map((f) => toFeatureDrift(f.kind, f.rows));
+
+  let score: FeatureDrift | null = null;
+  if (scoreRows !== null) {
+    decideFamily([scoreRows.decisive], policy, decisiveMinimum(policy));
+    decideFamily([scoreRows.missingRate], policy, () => policy.quality.missingRateChange);
+    score = toFeatureDrift('numeric', scoreRows);
+  }
+
+  const tested = features.filter((f) => f.status !== 'insufficient_data');
+  const driftedFeatures = tested.filter((f) => f.drifted).length;
+  const share = tested.length === 0 ? 0 : driftedFeatures / tested.length;
+  const dataset: DatasetDrift = {
+    share,
+    drifted: tested.length > 0 && share >= policy.datasetDriftShare,
+    driftedFeatures,
+    testedFeatures: tested.length,
+    threshold: policy.datasetDriftShare,
+  };
+  const scoreTested = score !== null && score.status !== 'insufficient_data';
+  // Any drifted feature makes the run `drift` (a ticket for someone to look
+  // at); dataset drift — the share threshold — is reported beside it as the
+  // stronger signal that pages.
+  const status =
+    driftedFeatures > 0 || score?.drifted === true
+      ? 'drift'
+      : tested.length === 0 && !scoreTested
+        ? 'insufficient_data'
+        : 'ok';
+  return {
+    status,
+    features,
+    score,
+    dataset,
+    results: [...features.flatMap((f) => f.results), ...(score?.results ?? [])],
+    policy,
+    path: path.path,
+    approximation: path.approximation,
+  };
+}
+
 /**
  * Evaluates every feature of the reference profile against the current
  * window, then the dataset and the score.
@@ -81,7 +150,8 @@ function windowRows(current: EvaluateDriftInput['current']): number {
  *   `quality.missingRateChange` as minimum.
  * - Dataset drift: share of drifted features among tested ones ≥ `datasetDriftShare`.
  * - Score drift: the numeric tests on the score (a family of one).
- * - Status: `drift` on dataset or score drift; `insufficient_data` when no
+ * - Status: `drift` when any feature or the score drifted (dataset drift is
+ *   reported beside it); `insufficient_data` when no
  *   feature and no score could be tested; else `ok`. Data-quality rows are
  *   reported, not folded into the status.
  *
@@ -92,7 +162,7 @@ export function evaluateDrift(input: EvaluateDriftInput): DriftReport {
   const rowsInWindow = windowRows(input.current);
   const allMissing: ArrayLike<FeatureValue> = { length: rowsInWindow };
 
-  const featureRows = input.reference.features.map((profile) => {
+  const featureRows: KindedFeatureRows[] = input.reference.features.map((profile) => {
     const values = Object.hasOwn(input.current.features, profile.name)
       ? input.current.features[profile.name]!
       : allMissing;
@@ -106,54 +176,17 @@ export function evaluateDrift(input: EvaluateDriftInput): DriftReport {
           rows: categoricalFeatureRows(profile, categoricalColumn(profile.name, values), policy),
         };
   });
-  decideFamily(
-    featureRows.map((f) => f.rows.decisive),
-    policy,
-    decisiveMinimum(policy),
-  );
-  decideFamily(
-    featureRows.map((f) => f.rows.missingRate),
-    policy,
-    () => policy.quality.missingRateChange,
-  );
-  const features = featureRows.map((f) => toFeatureDrift(f.kind, f.rows));
-
-  let score: FeatureDrift | null = null;
+  let scoreRows: FeatureRows | null = null;
   if (input.reference.score !== null && input.current.score !== undefined) {
     const profile = { ...input.reference.score, name: SCORE_FEATURE };
-    const rows = numericFeatureRows(
+    scoreRows = numericFeatureRows(
       profile,
       numericColumn(SCORE_FEATURE, input.current.score),
       policy,
     );
-    decideFamily([rows.decisive], policy, decisiveMinimum(policy));
-    decideFamily([rows.missingRate], policy, () => policy.quality.missingRateChange);
-    score = toFeatureDrift('numeric', rows);
   }
-
-  const tested = features.filter((f) => f.status !== 'insufficient_data');
-  const driftedFeatures = tested.filter((f) => f.drifted).length;
-  const share = tested.length === 0 ? 0 : driftedFeatures / tested.length;
-  const dataset: DatasetDrift = {
-    share,
-    drifted: tested.length > 0 && share >= policy.datasetDriftShare,
-    driftedFeatures,
-    testedFeatures: tested.length,
-    threshold: policy.datasetDriftShare,
-  };
-  const scoreTested = score !== null && score.status !== 'insufficient_data';
-  const status =
-    dataset.drifted || score?.drifted === true
-      ? 'drift'
-      : tested.length === 0 && !scoreTested
-        ? 'insufficient_data'
-        : 'ok';
-  return {
-    status,
-    features,
-    score,
-    dataset,
-    results: [...features.flatMap((f) => f.results), ...(score?.results ?? [])],
-    policy,
-  };
+  return assembleDriftReport(featureRows, scoreRows, policy, {
+    path: 'exact',
+    approximation: null,
+  });
 }

@@ -113,28 +113,39 @@ function countOutside(sorted: Float64Array, low: number, high: number): number {
 }
 
 /**
- * Numeric feature: KS (decisive, effect size D), Wasserstein distance
- * normalised by the reference std, PSI on the profile's quantile bins, the
- * missing-rate z-test and the share of values outside the reference range.
+ * What the numeric rows are made of, however they were computed: from the
+ * raw window ({@link numericFeatureRows}) or from a window summary
+ * (`evaluateDriftFromSummary`). Both paths then share one piece of code for
+ * PSI, shares, thresholds and row shapes.
  */
-export function numericFeatureRows(
+export interface NumericStatistics {
+  ks: { statistic: number; pValue: number };
+  /** W₁ in feature units and divided by the reference std (see wasserstein.ts). */
+  wasserstein: { distance: number; normalized: number };
+  /** Current counts in the profile's PSI bins (`binEdges.length + 1` of them). */
+  currentPsiBins: ArrayLike<number>;
+  /** Current values strictly below the reference min or strictly above its max. */
+  outsideCount: number;
+}
+
+/**
+ * Numeric rows from the current window's sizes and a function computing the
+ * statistics, called only when both samples reach `minSamples`.
+ */
+export function numericRowsFromStatistics(
   profile: NumericFeatureProfile,
-  column: NumericColumn,
+  current: { n: number; missing: number },
   policy: DriftPolicy,
+  statistics: () => NumericStatistics,
 ): FeatureRows {
   const base: Base = {
     feature: profile.name,
     nReference: profile.n,
-    nCurrent: column.sorted.length,
-    missingCurrent: column.missing,
+    nCurrent: current.n,
+    missingCurrent: current.missing,
   };
-  const missingRate = missingRateRow(
-    base,
-    profile,
-    { n: column.sorted.length, missing: column.missing },
-    policy,
-  );
-  if (profile.n < policy.minSamples || column.sorted.length < policy.minSamples) {
+  const missingRate = missingRateRow(base, profile, current, policy);
+  if (profile.n < policy.minSamples || current.n < policy.minSamples) {
     return {
       decisive: insufficient(base, 'ks'),
       effects: [insufficient(base, 'wasserstein'), insufficient(base, 'psi')],
@@ -142,16 +153,10 @@ export function numericFeatureRows(
       coverage: insufficient(base, 'out_of_range'),
     };
   }
-  const ks = ksTwoSampleSorted(profile.sortedValues, column.sorted, { method: policy.ksMethod });
-  const wasserstein = normalizedWassersteinDistanceSorted(
-    profile.sortedValues,
-    column.sorted,
-    profile.std,
-  );
+  const { ks, wasserstein, currentPsiBins, outsideCount } = statistics();
   const referenceBins = binCountsSorted(profile.sortedValues, profile.binEdges);
-  const currentBins = binCountsSorted(column.sorted, profile.binEdges);
-  const psiValue = psi(referenceBins, currentBins, { epsilon: policy.psiEpsilon });
-  const outsideShare = countOutside(column.sorted, profile.min, profile.max) / column.sorted.length;
+  const psiValue = psi(referenceBins, currentPsiBins, { epsilon: policy.psiEpsilon });
+  const outsideShare = outsideCount / current.n;
   return {
     decisive: pendingRow(base, 'ks', ks.statistic, ks.pValue, ks.statistic),
     effects: [
@@ -173,6 +178,33 @@ export function numericFeatureRows(
       policy.quality.outOfRangeShare,
     ),
   };
+}
+
+/**
+ * Numeric feature: KS (decisive, effect size D), Wasserstein distance
+ * normalised by the reference std, PSI on the profile's quantile bins, the
+ * missing-rate z-test and the share of values outside the reference range.
+ */
+export function numericFeatureRows(
+  profile: NumericFeatureProfile,
+  column: NumericColumn,
+  policy: DriftPolicy,
+): FeatureRows {
+  return numericRowsFromStatistics(
+    profile,
+    { n: column.sorted.length, missing: column.missing },
+    policy,
+    () => ({
+      ks: ksTwoSampleSorted(profile.sortedValues, column.sorted, { method: policy.ksMethod }),
+      wasserstein: normalizedWassersteinDistanceSorted(
+        profile.sortedValues,
+        column.sorted,
+        profile.std,
+      ),
+      currentPsiBins: binCountsSorted(column.sorted, profile.binEdges),
+      outsideCount: countOutside(column.sorted, profile.min, profile.max),
+    }),
+  );
 }
 
 /**

@@ -4,6 +4,21 @@
  * drift and data-quality signals. No clock, no randomness, no I/O.
  */
 export { evaluateDrift, adjustPValues } from './evaluate.js';
+export { evaluateDriftFromSummary, type EvaluateDriftFromSummaryInput } from './summaryEvaluate.js';
+export {
+  WindowSummaryBuilder,
+  mergeWindowSummaries,
+  encodeWindowSummary,
+  decodeWindowSummary,
+  WindowSummaryError,
+  WINDOW_SUMMARY_VERSION,
+  type WindowSummary,
+  type FeatureSummary,
+  type NumericSummary,
+  type CategoricalSummary,
+  type WindowSummaryErrorReason,
+} from './summary.js';
+export { summaryGrid, DEFAULT_SUMMARY_BINS, type SummaryGrid } from './summaryGrid.js';
 export {
   defaultDriftPolicy,
   resolveDriftPolicy,
@@ -12,12 +27,20 @@ export {
   type DriftPolicyInput,
 } from './policy.js';
 export { buildNumericProfile, buildCategoricalProfile, buildReferenceProfile } from './profile.js';
-export { numericFeatureRows, categoricalFeatureRows, type FeatureRows } from './featureTests.js';
+export {
+  numericFeatureRows,
+  categoricalFeatureRows,
+  numericRowsFromStatistics,
+  type FeatureRows,
+  type NumericStatistics,
+} from './featureTests.js';
 export { DriftInputError } from './values.js';
 export {
   SCORE_FEATURE,
   type CurrentWindow,
   type DatasetDrift,
+  type DriftApproximation,
+  type FeatureApproximation,
   type DriftReport,
   type DriftStatus,
   type DriftTestName,
@@ -25,3 +48,21 @@ export {
   type EvaluateDriftInput,
   type FeatureDrift,
 } from './types.js';
+
+export {
+  evaluatePerformance,
+  MODEL_FEATURE,
+  PERFORMANCE_METRICS,
+  PerformanceInputError,
+  type ClassificationMetricName,
+  type EvaluatePerformanceInput,
+  type PerformanceFloors,
+  type PerformanceMetrics,
+  type PerformanceReport,
+  type PerformanceStatus,
+  type PerformanceTask,
+  type PerformanceTestName,
+  type PerformanceTestResult,
+  type RegressionMetricName,
+  type UndefinedMetricReason,
+} from './performance.js';

@@ -71,6 +71,39 @@ export interface DriftReport {
   /** All rows of all features and of the score, flattened. */
   results: DriftTestResult[];
   policy: DriftPolicy;
+  /**
+   * `exact`: computed from the window's raw values (`evaluateDrift`).
+   * `approximate`: computed from a mergeable window summary
+   * (`evaluateDriftFromSummary`); see {@link DriftApproximation}.
+   */
+  path: 'exact' | 'approximate';
+  /** How far the approximate path may be from the exact one; null on the exact path. */
+  approximation: DriftApproximation | null;
+}
+
+/** Error bounds of one numeric feature (or the score) on the approximate path. */
+export interface FeatureApproximation {
+  feature: string;
+  /**
+   * Bound on `D_exact − D_reported` (the reported KS D never exceeds the
+   * exact one): D_reported ≤ D_exact ≤ D_reported + ksErrorBound. Null when
+   * the test did not run (insufficient data).
+   */
+  ksErrorBound: number | null;
+  /**
+   * Bound on |W₁_exact − W₁_reported| in reference standard deviations (the
+   * `wasserstein` row's effect size); null when the test did not run.
+   */
+  wassersteinErrorBound: number | null;
+}
+
+export interface DriftApproximation {
+  /** Fine bins per numeric feature the summary was built with. */
+  bins: number;
+  /** Largest `ksErrorBound` over the features and the score (0 when none ran). */
+  ksErrorBound: number;
+  /** One entry per numeric feature, then the score (as {@link SCORE_FEATURE}) when tested. */
+  features: FeatureApproximation[];
 }
 
 export interface CurrentWindow {

@@ -6,6 +6,7 @@ import { errorHandler } from './errorMapping.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { modelRoutes } from './routes/models.js';
+import { runRoutes } from './routes/runs.js';
 import type { HttpServices } from './services.js';
 
 export function createApp(services: HttpServices): Express {
@@ -16,6 +17,7 @@ export function createApp(services: HttpServices): Express {
   app.use(healthRoutes(services));
   app.use(modelRoutes(services, auth));
   app.use(ingestRoutes(services, auth));
+  app.use(runRoutes(services, auth));
   app.use((req, _res, next) => {
     next(new NotFoundError(`no route for ${req.method} ${req.path}`));
   });

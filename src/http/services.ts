@@ -1,10 +1,12 @@
 /** What the HTTP layer needs from the rest of the service (built in main.ts). */
+import type { CheckService } from '../checks/checkService.js';
 import type { Config } from '../config/schema.js';
 import type { IngestService } from '../ingest/ingestService.js';
 import type { LabelIngest } from '../ingest/labelIngest.js';
 import type { ReferenceImport } from '../ingest/referenceImport.js';
 import type { ModelRegistry } from '../registry/modelRegistry.js';
 import type { ReferenceStore } from '../storage/referenceStore.js';
+import type { RunStore } from '../storage/runStore.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { Logger } from '../telemetry/logger.js';
 
@@ -17,6 +19,8 @@ export interface HttpServices {
   labels: LabelIngest;
   references: ReferenceImport;
   referenceStore: ReferenceStore;
+  runStore: RunStore;
+  checks: CheckService;
   /** Resolves when the database answers and every migration is applied; rejects with the reason. */
   readiness: () => Promise<void>;
 }

@@ -32,6 +32,7 @@ interface CacheEntry {
 
 export class ModelRegistry {
   private readonly cache = new Map<string, CacheEntry>();
+  private readonly listeners: ((model: string, version: string) => void)[] = [];
 
   constructor(
     private readonly store: ModelStore,
@@ -64,7 +65,15 @@ export class ModelRegistry {
       source,
     });
     this.cache.set(cacheKey(model, version), { version: result.version, loadedAtMs: this.now() });
+    if (result.outcome === 'created') {
+      for (const listener of this.listeners) listener(model, version);
+    }
     return result;
+  }
+
+  /** Called after a version is created here (the scheduler adds jobs for a new model). */
+  onCreated(listener: (model: string, version: string) => void): void {
+    this.listeners.push(listener);
   }
 
   /** The cached version, loading it from the database on a miss. */

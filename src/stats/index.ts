@@ -52,3 +52,11 @@ export { mean, sampleStandardDeviation } from './descriptive.js';
 export { sortFloat64InPlace } from './sort.js';
 export { createRandom, type SeededRandom } from './random.js';
 export { StatisticsInputError, sortedSample, finiteSample } from './validate.js';
+
+export {
+  rocAuc,
+  classificationAtThreshold,
+  regressionErrors,
+  type ThresholdClassification,
+  type RegressionErrors,
+} from './classification.js';

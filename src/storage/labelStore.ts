@@ -1,5 +1,5 @@
 /** Ground-truth labels, upserted by (model, request_id): the latest label wins. */
-import { withTransaction, type Pool } from './pool.js';
+import { translateDatabaseError, withTransaction, type Pool } from './pool.js';
 
 export interface LabelRow {
   model: string;
@@ -33,5 +33,38 @@ export class LabelStore {
       );
       return result.rowCount ?? 0;
     });
+  }
+
+  /**
+   * Labels and scores of the window's predictions that have a label, plus
+   * the number of predictions in the window. A regressor logs its predicted
+   * value as the score.
+   */
+  async labelledWindow(
+    model: string,
+    version: string,
+    startMs: number,
+    endMs: number,
+  ): Promise<{ labels: number[]; scores: (number | null)[]; windowRows: number }> {
+    try {
+      const params = [model, version, new Date(startMs), new Date(endMs)];
+      const joined = await this.pool.query<{ label: number; score: number | null }>(
+        `SELECT l.label, p.score
+           FROM predictions p JOIN labels l ON l.model = p.model AND l.request_id = p.request_id
+          WHERE p.model = $1 AND p.model_version = $2 AND p.ts >= $3 AND p.ts < $4`,
+        params,
+      );
+      const total = await this.pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM predictions WHERE model = $1 AND model_version = $2 AND ts >= $3 AND ts < $4',
+        params,
+      );
+      return {
+        labels: joined.rows.map((row) => row.label),
+        scores: joined.rows.map((row) => row.score),
+        windowRows: total.rows[0]?.n ?? 0,
+      };
+    } catch (error) {
+      throw translateDatabaseError(error);
+    }
   }
 }

@@ -20,6 +20,19 @@ function counter<K extends keyof typeof METRICS>(
   });
 }
 
+function gauge<K extends keyof typeof METRICS>(
+  registry: client.Registry,
+  key: K,
+): client.Gauge<Labels<K>> {
+  const spec = METRICS[key];
+  return new client.Gauge({
+    name: spec.name,
+    help: spec.help,
+    labelNames: spec.labels,
+    registers: [registry],
+  });
+}
+
 function histogram<K extends keyof typeof METRICS>(
   registry: client.Registry,
   key: K,
@@ -43,6 +56,35 @@ export class Metrics {
   readonly ingestIgnoredFeaturesTotal = counter(this.registry, 'ingestIgnoredFeaturesTotal');
   readonly labelsTotal = counter(this.registry, 'labelsTotal');
   readonly ingestBatchSeconds = histogram(this.registry, 'ingestBatchSeconds');
+  readonly featureDriftScore = gauge(this.registry, 'featureDriftScore');
+  readonly featureDriftPValue = gauge(this.registry, 'featureDriftPValue');
+  readonly featureDrifted = gauge(this.registry, 'featureDrifted');
+  readonly featurePsi = gauge(this.registry, 'featurePsi');
+  readonly featureMissingRatio = gauge(this.registry, 'featureMissingRatio');
+  readonly featureOutOfRangeRatio = gauge(this.registry, 'featureOutOfRangeRatio');
+  readonly featureUnseenCategoryRatio = gauge(this.registry, 'featureUnseenCategoryRatio');
+  readonly datasetDriftShare = gauge(this.registry, 'datasetDriftShare');
+  readonly datasetDrifted = gauge(this.registry, 'datasetDrifted');
+  readonly scoreDriftPValue = gauge(this.registry, 'scoreDriftPValue');
+  readonly scorePsi = gauge(this.registry, 'scorePsi');
+  readonly checkWindowRows = gauge(this.registry, 'checkWindowRows');
+  readonly checkRunsTotal = counter(this.registry, 'checkRunsTotal');
+  readonly checkDurationSeconds = histogram(this.registry, 'checkDurationSeconds');
+  readonly checkLastSuccessTimestampSeconds = gauge(
+    this.registry,
+    'checkLastSuccessTimestampSeconds',
+  );
+  readonly modelAuc = gauge(this.registry, 'modelAuc');
+  readonly modelPrecision = gauge(this.registry, 'modelPrecision');
+  readonly modelRecall = gauge(this.registry, 'modelRecall');
+  readonly modelAccuracy = gauge(this.registry, 'modelAccuracy');
+  readonly modelMae = gauge(this.registry, 'modelMae');
+  readonly modelRmse = gauge(this.registry, 'modelRmse');
+  readonly modelLabelledRows = gauge(this.registry, 'modelLabelledRows');
+  readonly retentionPartitionsDroppedTotal = counter(
+    this.registry,
+    'retentionPartitionsDroppedTotal',
+  );
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics ?? true) {

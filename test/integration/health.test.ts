@@ -6,17 +6,9 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { createApp } from '../../src/http/app.js';
-import { IngestService } from '../../src/ingest/ingestService.js';
-import { LabelIngest } from '../../src/ingest/labelIngest.js';
-import { ReferenceImport } from '../../src/ingest/referenceImport.js';
-import { ModelRegistry } from '../../src/registry/modelRegistry.js';
-import { LabelStore } from '../../src/storage/labelStore.js';
-import { pendingMigrations } from '../../src/storage/migrations.js';
-import { ModelStore } from '../../src/storage/modelStore.js';
+import { composeServices } from '../../src/main.js';
 import { PartitionManager } from '../../src/storage/partitions.js';
 import { createPool, type Pool } from '../../src/storage/pool.js';
-import { PredictionStore } from '../../src/storage/predictionStore.js';
-import { ReferenceStore } from '../../src/storage/referenceStore.js';
 import { Metrics } from '../../src/telemetry/metrics.js';
 import { serverUrl } from '../helpers/database.js';
 import { CHURN_DEFINITION, churnRecord } from '../helpers/records.js';
@@ -160,32 +152,9 @@ describe('an app whose database cannot be reached', () => {
     const config = loadConfig({ file: 'test/fixtures/driftwatch.test.yaml', env: {} });
     const logger = pino({ level: 'silent' });
     const metrics = new Metrics({ defaultMetrics: false });
-    const registry = new ModelRegistry(new ModelStore(pool), logger);
-    const referenceStore = new ReferenceStore(pool);
-    const app = createApp({
-      config,
-      logger,
-      metrics,
-      registry,
-      ingest: new IngestService(
-        registry,
-        new PredictionStore(pool, new PartitionManager(pool)),
-        config,
-        metrics,
-        { now: Date.now, maxFutureMs: 3_600_000, maxAgeMs: 86_400_000 },
-      ),
-      labels: new LabelIngest(registry, new LabelStore(pool), metrics, () => ({
-        nowMs: Date.now(),
-        maxFutureMs: 3_600_000,
-        maxAgeMs: 86_400_000,
-      })),
-      references: new ReferenceImport(referenceStore),
-      referenceStore,
-      readiness: async () => {
-        const pending = await pendingMigrations(pool);
-        if (pending.length > 0) throw new Error(`migrations pending: ${pending.join(', ')}`);
-      },
-    });
+    const app = createApp(
+      composeServices({ config, pool, logger, metrics, partitions: new PartitionManager(pool), now: Date.now }),
+    );
     server = await new Promise<Server>((resolve, reject) => {
       const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
       listening.once('error', reject);

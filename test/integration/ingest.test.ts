@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { call, ndjson, startTestService, type TestService } from '../helpers/service.js';
+import { metricValue } from '../helpers/metrics.js';
 import { CHURN_DEFINITION, churnRecord } from '../helpers/records.js';
 
 interface IngestBody {
@@ -400,11 +401,3 @@ describe('POST /v1/predictions', () => {
     ).toBe(1);
   });
 });
-
-/** Value of one sample line of the Prometheus text format (0 when absent). */
-export function metricValue(text: string, series: string): number {
-  for (const line of text.split('\n')) {
-    if (line.startsWith(series + ' ')) return Number(line.slice(series.length + 1));
-  }
-  return 0;
-}

@@ -1,0 +1,117 @@
+/**
+ * Publishes a run to the Prometheus gauges. Gauges show the latest run of each
+ * (model, version, kind); at start-up they are restored from the database so a
+ * restart does not blank the dashboards. Feature label values come from the
+ * stored results, which come from the registered schema — never from input.
+ */
+import type { CheckRun, RunResult } from '../core/run.js';
+import type { Metrics } from '../telemetry/metrics.js';
+
+const SCORE_FEATURE = '__score__';
+const MODEL_FEATURE = '__model__';
+
+type Gauge = Metrics['featureDriftScore'];
+
+function setOrRemove(
+  gauge: Gauge,
+  labels: Record<string, string>,
+  value: number | null | undefined,
+): void {
+  // A test that could not run has no value: remove the series rather than
+  // leave the previous run's value standing.
+  if (value === null || value === undefined || !Number.isFinite(value)) gauge.remove(labels);
+  else gauge.set(labels, value);
+}
+
+function byFeature(results: readonly RunResult[]): Map<string, Map<string, RunResult>> {
+  const features = new Map<string, Map<string, RunResult>>();
+  for (const result of results) {
+    const tests = features.get(result.feature) ?? new Map<string, RunResult>();
+    tests.set(result.test, result);
+    features.set(result.feature, tests);
+  }
+  return features;
+}
+
+export function publishDriftRun(metrics: Metrics, run: CheckRun): void {
+  const version = { model: run.model, model_version: run.version };
+  const features = byFeature(run.results);
+  for (const [feature, tests] of features) {
+    if (feature === SCORE_FEATURE) continue;
+    const labels = { ...version, feature };
+    const decisive = tests.get('ks') ?? tests.get('chi_square');
+    setOrRemove(metrics.featureDriftScore, labels, decisive?.effectSize);
+    setOrRemove(metrics.featureDriftPValue, labels, decisive?.adjustedPValue);
+    setOrRemove(
+      metrics.featureDrifted,
+      labels,
+      decisive && decisive.status !== 'insufficient_data' ? Number(decisive.drifted) : null,
+    );
+    setOrRemove(metrics.featurePsi, labels, tests.get('psi')?.statistic);
+    const total = decisive ? decisive.nCurrent + decisive.missingCurrent : 0;
+    setOrRemove(
+      metrics.featureMissingRatio,
+      labels,
+      total > 0 ? decisive!.missingCurrent / total : null,
+    );
+    setOrRemove(metrics.featureOutOfRangeRatio, labels, tests.get('out_of_range')?.statistic);
+    setOrRemove(
+      metrics.featureUnseenCategoryRatio,
+      labels,
+      tests.get('unseen_categories')?.statistic,
+    );
+  }
+  const score = features.get(SCORE_FEATURE);
+  setOrRemove(metrics.scoreDriftPValue, version, score?.get('ks')?.pValue);
+  setOrRemove(metrics.scorePsi, version, score?.get('psi')?.statistic);
+  const dataset = run.summary.dataset as
+    { share?: number; drifted?: boolean; testedFeatures?: number } | undefined;
+  const hasVerdict =
+    run.status !== 'error' && dataset !== undefined && (dataset.testedFeatures ?? 0) > 0;
+  setOrRemove(metrics.datasetDriftShare, version, hasVerdict ? dataset.share : null);
+  setOrRemove(metrics.datasetDrifted, version, hasVerdict ? Number(dataset.drifted) : null);
+}
+
+const PERFORMANCE_GAUGES = {
+  auc: 'modelAuc',
+  precision: 'modelPrecision',
+  recall: 'modelRecall',
+  accuracy: 'modelAccuracy',
+  mae: 'modelMae',
+  rmse: 'modelRmse',
+} as const;
+
+export function publishPerformanceRun(metrics: Metrics, run: CheckRun): void {
+  const version = { model: run.model, model_version: run.version };
+  const values = new Map(
+    run.results.filter((r) => r.feature === MODEL_FEATURE).map((r) => [r.test, r.statistic]),
+  );
+  for (const [test, key] of Object.entries(PERFORMANCE_GAUGES)) {
+    setOrRemove(metrics[key], version, values.get(test));
+  }
+  const labelled = run.summary.labelledRows;
+  setOrRemove(metrics.modelLabelledRows, version, typeof labelled === 'number' ? labelled : null);
+}
+
+/** The gauges of a run: what it found, how many rows, and when a check last succeeded. */
+export function publishRun(metrics: Metrics, run: CheckRun): void {
+  const version = { model: run.model, model_version: run.version };
+  if (run.status !== 'error') {
+    if (run.kind === 'drift') publishDriftRun(metrics, run);
+    if (run.kind === 'performance') publishPerformanceRun(metrics, run);
+    metrics.checkLastSuccessTimestampSeconds.set(
+      { ...version, kind: run.kind },
+      run.finishedAt.getTime() / 1000,
+    );
+  }
+  if (run.rows !== null) metrics.checkWindowRows.set({ ...version, kind: run.kind }, run.rows);
+}
+
+/** Counters and durations: only for runs that happen in this process, not for restored ones. */
+export function countRun(metrics: Metrics, run: CheckRun): void {
+  metrics.checkRunsTotal.inc({ model: run.model, kind: run.kind, status: run.status });
+  metrics.checkDurationSeconds.observe(
+    { kind: run.kind },
+    (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000,
+  );
+}

@@ -1,0 +1,240 @@
+/**
+ * Runs checks and records them. Whatever happens inside a check, a run is
+ * written — with status `error` and the reason when the check itself failed —
+ * so on-call sees failures in the same place as results. Only a failure to
+ * record the run (the database is down) escapes to the caller.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import { modelCheckSettings } from '../config/schema.js';
+import { AppError, NotFoundError, ValidationError } from '../core/errors.js';
+import type { CheckKind, CheckRun, NewRun, RunResult, RunTrigger } from '../core/run.js';
+import { isConnectionError } from '../storage/pool.js';
+import type { ModelRegistry } from '../registry/modelRegistry.js';
+import type { StoredModelVersion } from '../storage/modelStore.js';
+import type { RunStore } from '../storage/runStore.js';
+import type { Metrics } from '../telemetry/metrics.js';
+import { countRun, publishRun } from './checkMetrics.js';
+import type { DriftCheck } from './driftCheck.js';
+import type { PerformanceCheck } from './performanceCheck.js';
+
+export interface RunRequest {
+  model: string;
+  /** Default: the versions chosen by `versionsToCheck`. */
+  version?: string | undefined;
+  kind: CheckKind;
+  trigger: RunTrigger;
+  /** Overrides the configured window. */
+  windowSeconds?: number | undefined;
+}
+
+export const RUNNABLE_KINDS: readonly CheckKind[] = ['drift', 'performance'];
+
+export interface CheckServiceDeps {
+  config: Config;
+  registry: ModelRegistry;
+  runs: RunStore;
+  drift: DriftCheck;
+  performance: PerformanceCheck;
+  metrics: Metrics;
+  logger: Logger;
+  now: () => number;
+  /** Versions with predictions in a window. */
+  activeVersions: (model: string, startMs: number, endMs: number) => Promise<string[]>;
+}
+
+export class CheckService {
+  private readonly config: Config;
+  private readonly registry: ModelRegistry;
+  private readonly runs: RunStore;
+  private readonly drift: DriftCheck;
+  private readonly performance: PerformanceCheck;
+  private readonly metrics: Metrics;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly activeVersions: CheckServiceDeps['activeVersions'];
+
+  constructor(deps: CheckServiceDeps) {
+    this.config = deps.config;
+    this.registry = deps.registry;
+    this.runs = deps.runs;
+    this.drift = deps.drift;
+    this.performance = deps.performance;
+    this.metrics = deps.metrics;
+    this.logger = deps.logger;
+    this.now = deps.now;
+    this.activeVersions = deps.activeVersions;
+  }
+
+  /**
+   * Which versions a run covers when none is named: every version with
+   * traffic in the window; when none has any, the newest version (so that its
+   * run says `insufficient_data` rather than nothing at all).
+   */
+  async versionsToCheck(
+    model: string,
+    kind: CheckKind,
+    windowSeconds?: number,
+  ): Promise<StoredModelVersion[]> {
+    const versions = (await this.registry.list()).filter((v) => v.model === model);
+    if (versions.length === 0) throw new NotFoundError(`model ${model} is not registered`);
+    const seconds = windowSeconds ?? this.windowSeconds(model, kind);
+    const end = this.now();
+    const active = new Set(await this.activeVersions(model, end - seconds * 1000, end));
+    const withTraffic = versions.filter((v) => active.has(v.version));
+    if (withTraffic.length > 0) return withTraffic;
+    const newest = versions.reduce((a, b) => (b.createdAt > a.createdAt ? b : a));
+    return [newest];
+  }
+
+  private windowSeconds(model: string, kind: CheckKind): number {
+    const settings = modelCheckSettings(this.config, model);
+    return kind === 'performance'
+      ? settings.performance.windowSeconds
+      : settings.drift.windowSeconds;
+  }
+
+  /** Runs the check for the named version, or for each version `versionsToCheck` picks. */
+  async run(request: RunRequest): Promise<CheckRun[]> {
+    if (!RUNNABLE_KINDS.includes(request.kind)) {
+      throw new ValidationError(
+        `check kind "${request.kind}" cannot be run: use ${RUNNABLE_KINDS.join(' or ')}`,
+      );
+    }
+    let versions: StoredModelVersion[];
+    if (request.version !== undefined) {
+      const version = await this.registry.get(request.model, request.version);
+      if (!version)
+        throw new NotFoundError(
+          `model ${request.model} version ${request.version} is not registered`,
+        );
+      versions = [version];
+    } else {
+      versions = await this.versionsToCheck(request.model, request.kind, request.windowSeconds);
+    }
+    const runs: CheckRun[] = [];
+    for (const version of versions) runs.push(await this.runVersion(version, request));
+    return runs;
+  }
+
+  private async runVersion(version: StoredModelVersion, request: RunRequest): Promise<CheckRun> {
+    const settings = modelCheckSettings(this.config, version.model);
+    const startedAt = new Date(this.now());
+    const windowSeconds = request.windowSeconds ?? this.windowSeconds(version.model, request.kind);
+    const windowEnd = startedAt.getTime();
+    const windowStart = windowEnd - windowSeconds * 1000;
+    const log = this.logger.child({
+      model: version.model,
+      version: version.version,
+      kind: request.kind,
+    });
+    let run: Omit<NewRun, 'finishedAt'>;
+
+    try {
+      if (request.kind === 'drift') {
+        const outcome = await this.drift.run(version, settings.drift, {
+          startMs: windowStart,
+          endMs: windowEnd,
+        });
+        const report = outcome.report;
+        run = {
+          ...base(),
+          status: report.status,
+          path: outcome.path,
+          rows: outcome.rows,
+          summary: {
+            dataset: report.dataset,
+            driftedFeatures: report.features.filter((f) => f.drifted).map((f) => f.feature),
+            insufficientFeatures: report.features
+              .filter((f) => f.status === 'insufficient_data')
+              .map((f) => f.feature),
+            score: report.score && {
+              status: report.score.status,
+              drifted: report.score.drifted,
+              pValue: report.score.decisive.pValue,
+              statistic: report.score.decisive.statistic,
+            },
+            policy: report.policy,
+            path: outcome.path,
+            ...(report.approximation ? { approximation: report.approximation } : {}),
+          },
+          results: report.results,
+        };
+      } else {
+        const outcome = await this.performance.run(version, settings.performance, {
+          startMs: windowStart,
+          endMs: windowEnd,
+        });
+        run = {
+          ...base(),
+          status: outcome.status,
+          path: null,
+          rows: outcome.rows,
+          summary: {
+            labelledRows: outcome.labelledRows,
+            metrics: outcome.metrics,
+            breaches: outcome.breaches,
+            floors: settings.performance.floors,
+            unscoredRows: outcome.unscoredRows,
+            undefinedMetrics: outcome.undefinedMetrics,
+          },
+          results: outcome.results,
+        };
+      }
+    } catch (error) {
+      if (
+        isConnectionError(error) ||
+        (error instanceof AppError && error.code === 'database_unavailable')
+      ) {
+        // The run cannot be recorded either; let the caller (scheduler loop or HTTP) report it.
+        throw error;
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      log.warn({ err: error }, 'check failed');
+      run = {
+        ...base(),
+        status: 'error',
+        path: null,
+        rows: null,
+        summary: {},
+        error: message,
+        results: [],
+      };
+    }
+    const finished: NewRun = { ...run, finishedAt: new Date(this.now()) };
+    const stored = await this.runs.insert(finished);
+    countRun(this.metrics, stored);
+    publishRun(this.metrics, stored);
+    log.info(
+      { runId: stored.id, status: stored.status, rows: stored.rows, path: stored.path },
+      'check finished',
+    );
+    return stored;
+
+    function base() {
+      return {
+        model: version.model,
+        version: version.version,
+        kind: request.kind,
+        trigger: request.trigger,
+        windowStart: new Date(windowStart),
+        windowEnd: new Date(windowEnd),
+        startedAt,
+        error: null,
+      };
+    }
+  }
+
+  /** Restores the gauges from the latest stored runs (at start-up). */
+  async restoreGauges(): Promise<number> {
+    const latest = await this.runs.latestRuns();
+    for (const run of latest) publishRun(this.metrics, run);
+    for (const success of await this.runs.lastSuccesses()) {
+      this.metrics.checkLastSuccessTimestampSeconds.set(
+        { model: success.model, model_version: success.version, kind: success.kind },
+        success.finishedAt.getTime() / 1000,
+      );
+    }
+    return latest.length;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The drift check of one model version on one window: reads the window (only
+ * the needed columns), loads the reference profile, and calls the pure drift
+ * layer. Up to `exactLimit` rows the tests run on the raw values; beyond, on
+ * mergeable per-hour summaries (see windowSummaries.ts).
+ */
+import type { DriftCheckSettings } from '../config/checksSchema.js';
+import type { ReferenceProfile } from '../core/referenceProfile.js';
+import { evaluateDrift, type DriftReport } from '../drift/index.js';
+import { featureLayout } from '../ingest/featureLayout.js';
+import type { StoredModelVersion } from '../storage/modelStore.js';
+import type { Pool } from '../storage/pool.js';
+import type { ReferenceStore } from '../storage/referenceStore.js';
+import { countWindow, readWindow, type WindowQuery } from '../storage/windowReader.js';
+import { CheckCannotRun } from './checkErrors.js';
+import { WindowColumns } from './windowColumns.js';
+import type { WindowSummaries } from './windowSummaries.js';
+
+export interface DriftCheckOutcome {
+  report: DriftReport;
+  rows: number;
+  path: 'exact' | 'approximate';
+}
+
+export interface DriftWindow {
+  startMs: number;
+  endMs: number;
+}
+
+/** The reference profile restricted to the tested features, in schema order. */
+export function testedReference(
+  reference: ReferenceProfile,
+  version: StoredModelVersion,
+  settings: DriftCheckSettings,
+): ReferenceProfile {
+  const schema = new Set(version.features.map((feature) => feature.name));
+  if (settings.features) {
+    const unknown = settings.features.filter((name) => !schema.has(name));
+    if (unknown.length > 0) {
+      throw new CheckCannotRun(
+        `checks.drift.features names ${unknown.join(', ')}, not in the schema of ${version.model} version ${version.version}`,
+      );
+    }
+  }
+  const tested = new Set(settings.features ?? version.features.map((feature) => feature.name));
+  return {
+    ...reference,
+    features: reference.features.filter((feature) => tested.has(feature.name)),
+  };
+}
+
+export class DriftCheck {
+  constructor(
+    private readonly pool: Pool,
+    private readonly references: ReferenceStore,
+    private readonly summaries: WindowSummaries,
+  ) {}
+
+  async run(
+    version: StoredModelVersion,
+    settings: DriftCheckSettings,
+    window: DriftWindow,
+  ): Promise<DriftCheckOutcome> {
+    const stored = await this.references.load(version.model, version.version);
+    if (!stored) {
+      throw new CheckCannotRun(
+        `no reference data for ${version.model} version ${version.version}: import it with PUT /v1/models/${version.model}/versions/${version.version}/reference`,
+      );
+    }
+    const reference = testedReference(stored, version, settings);
+    const layout = featureLayout(version.features);
+    const tested = new Set(reference.features.map((feature) => feature.name));
+    const query: WindowQuery = {
+      model: version.model,
+      version: version.version,
+      startMs: window.startMs,
+      endMs: window.endMs,
+      numeric: layout.numeric.some((name) => tested.has(name)),
+      categorical: layout.categorical.some((name) => tested.has(name)),
+      score: reference.score !== null,
+    };
+    const policy = { ...settings.policy };
+    const rows = await countWindow(this.pool, query);
+    if (rows > settings.exactLimit) {
+      const report = await this.summaries.evaluate(version, reference, query, policy);
+      return { report, rows, path: 'approximate' };
+    }
+    const columns = new WindowColumns(layout, tested);
+    await readWindow(this.pool, query, columns);
+    const report = evaluateDrift({
+      reference,
+      current: { features: columns.features, score: query.score ? columns.scores : undefined },
+      policy,
+    });
+    return { report, rows: columns.rows, path: 'exact' };
+  }
+}

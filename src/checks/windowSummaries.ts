@@ -1,0 +1,171 @@
+/**
+ * The approximate drift path for windows beyond the exact limit. The window
+ * is cut into UTC hours; each hour is reduced to a mergeable summary (fine
+ * histograms on the reference's quantile grid, category counts) as its rows
+ * stream out of PostgreSQL. Summaries of whole hours are cached and reused
+ * while the hour's row count is unchanged (a back-filled record changes the
+ * count and the hour is summarised again); the partial hours at the window's
+ * edges are always read. The hour summaries are merged and evaluated.
+ */
+import type { ReferenceProfile } from '../core/referenceProfile.js';
+import {
+  decodeWindowSummary,
+  encodeWindowSummary,
+  evaluateDriftFromSummary,
+  mergeWindowSummaries,
+  WindowSummaryBuilder,
+  type DriftPolicyInput,
+  type DriftReport,
+  type WindowSummary,
+} from '../drift/index.js';
+import { featureLayout } from '../ingest/featureLayout.js';
+import type { StoredModelVersion } from '../storage/modelStore.js';
+import type { Pool } from '../storage/pool.js';
+import type { ReferenceStore } from '../storage/referenceStore.js';
+import type { SummaryStore } from '../storage/summaryStore.js';
+import { readWindow, type WindowQuery, type WindowRowSink } from '../storage/windowReader.js';
+import { CheckCannotRun } from './checkErrors.js';
+
+const HOUR_MS = 3_600_000;
+
+/** Feeds streamed rows into a summary builder, mapping storage slots to the builder's features. */
+class SummarySink implements WindowRowSink {
+  private readonly numericIndex: number[];
+  private readonly categoricalIndex: number[];
+
+  constructor(
+    private readonly builder: WindowSummaryBuilder,
+    numericNames: readonly string[],
+    categoricalNames: readonly string[],
+    private readonly withScore: boolean,
+  ) {
+    const position = new Map(builder.features.map((name, i) => [name, i]));
+    this.numericIndex = numericNames.map((name) => position.get(name) ?? -1);
+    this.categoricalIndex = categoricalNames.map((name) => position.get(name) ?? -1);
+  }
+
+  numeric(slot: number, value: number | null): void {
+    const index = this.numericIndex[slot] ?? -1;
+    if (index >= 0) this.builder.addNumeric(index, value);
+  }
+
+  categorical(slot: number, value: string | null): void {
+    const index = this.categoricalIndex[slot] ?? -1;
+    if (index >= 0) this.builder.addCategorical(index, value);
+  }
+
+  score(value: number | null): void {
+    if (this.withScore) this.builder.addScore(value);
+  }
+
+  endRow(): void {
+    // The builder counts rows through the values it is given.
+  }
+}
+
+interface Bucket {
+  startMs: number;
+  endMs: number;
+  /** A whole UTC hour: cacheable. */
+  whole: boolean;
+}
+
+export function hourBuckets(startMs: number, endMs: number): Bucket[] {
+  const buckets: Bucket[] = [];
+  let cursor = startMs;
+  while (cursor < endMs) {
+    const hourStart = Math.floor(cursor / HOUR_MS) * HOUR_MS;
+    const next = Math.min(hourStart + HOUR_MS, endMs);
+    buckets.push({
+      startMs: cursor,
+      endMs: next,
+      whole: cursor === hourStart && next === hourStart + HOUR_MS,
+    });
+    cursor = next;
+  }
+  return buckets;
+}
+
+function sameFeatures(summary: WindowSummary, features: readonly string[]): boolean {
+  return (
+    summary.features.length === features.length &&
+    summary.features.every((f, i) => f.name === features[i])
+  );
+}
+
+export class WindowSummaries {
+  constructor(
+    private readonly pool: Pool,
+    private readonly store: SummaryStore,
+    private readonly references: ReferenceStore,
+  ) {}
+
+  async evaluate(
+    version: StoredModelVersion,
+    reference: ReferenceProfile,
+    query: WindowQuery,
+    policy: DriftPolicyInput,
+  ): Promise<DriftReport> {
+    const meta = await this.references.summary(version.model, version.version);
+    if (!meta)
+      throw new CheckCannotRun(`no reference data for ${version.model} version ${version.version}`);
+    const features = reference.features.map((feature) => feature.name);
+    const layout = featureLayout(version.features);
+    const buckets = hourBuckets(query.startMs, query.endMs);
+    const counts = await this.store.hourlyCounts(
+      version.model,
+      version.version,
+      query.startMs,
+      query.endMs,
+    );
+    const cached = new Map(
+      (
+        await this.store.load(
+          version.model,
+          version.version,
+          meta.importedAt,
+          buckets.filter((b) => b.whole).map((b) => b.startMs),
+        )
+      ).map((entry) => [entry.bucketStartMs, entry.summary]),
+    );
+
+    let merged: WindowSummary | null = null;
+    for (const bucket of buckets) {
+      const rows = counts.get(Math.floor(bucket.startMs / HOUR_MS) * HOUR_MS) ?? 0;
+      let summary: WindowSummary | null = null;
+      const stored = bucket.whole ? cached.get(bucket.startMs) : undefined;
+      if (stored !== undefined) {
+        const decoded = decodeWindowSummary(stored);
+        if (decoded.rows === rows && sameFeatures(decoded, features)) summary = decoded;
+      }
+      if (!summary) {
+        const builder = new WindowSummaryBuilder(reference, features);
+        const sink = new SummarySink(
+          builder,
+          layout.numeric,
+          layout.categorical,
+          reference.score !== null,
+        );
+        await readWindow(
+          this.pool,
+          { ...query, startMs: bucket.startMs, endMs: bucket.endMs },
+          sink,
+        );
+        summary = builder.finish();
+        // Only whole hours are worth keeping; the partial edges change at every run.
+        if (bucket.whole) {
+          await this.store.save(
+            version.model,
+            version.version,
+            meta.importedAt,
+            bucket.startMs,
+            encodeWindowSummary(summary),
+          );
+        }
+      }
+      merged = merged ? mergeWindowSummaries(merged, summary) : summary;
+    }
+    if (!merged) merged = new WindowSummaryBuilder(reference, features).finish();
+    return evaluateDriftFromSummary({ reference, summary: merged, policy });
+  }
+}

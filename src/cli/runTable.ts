@@ -1,0 +1,148 @@
+/**
+ * The readable form of a check run for the terminal: a header line, one line
+ * per feature (decisive test, corrected p-value, effect size, PSI, missing
+ * share, verdict) or per metric, and the dataset and score verdicts.
+ */
+
+export interface RunResultView {
+  feature: string;
+  test: string;
+  status: string;
+  statistic: number | null;
+  p_value: number | null;
+  adjusted_p_value: number | null;
+  effect_size: number | null;
+  drifted: boolean;
+  n_reference: number;
+  n_current: number;
+  missing_current: number;
+}
+
+export interface RunView {
+  id: number;
+  model: string;
+  model_version: string;
+  kind: string;
+  status: string;
+  window: { start: string; end: string };
+  path: string | null;
+  rows: number | null;
+  error: string | null;
+  summary: Record<string, unknown>;
+  results?: RunResultView[];
+}
+
+function fixed(value: number | null | undefined, digits = 4): string {
+  if (value === null || value === undefined) return '-';
+  if (value !== 0 && Math.abs(value) < 1e-3) return value.toExponential(1);
+  return value.toFixed(digits);
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) =>
+          column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!),
+        )
+        .join('  '),
+    )
+    .join('\n');
+}
+
+const DECISIVE = new Set(['ks', 'chi_square']);
+const SCORE_FEATURE = '__score__';
+
+function driftLines(run: RunView): string[] {
+  const results = run.results ?? [];
+  const byFeature = new Map<string, Map<string, RunResultView>>();
+  for (const result of results) {
+    const tests = byFeature.get(result.feature) ?? new Map<string, RunResultView>();
+    tests.set(result.test, result);
+    byFeature.set(result.feature, tests);
+  }
+  const rows: string[][] = [
+    ['feature', 'test', 'statistic', 'p (adj.)', 'effect', 'psi', 'missing', 'n cur', 'verdict'],
+  ];
+  for (const [feature, tests] of byFeature) {
+    const decisive = [...tests.values()].find((r) => DECISIVE.has(r.test));
+    if (!decisive) continue;
+    const total = decisive.n_current + decisive.missing_current;
+    const verdict =
+      decisive.status === 'insufficient_data'
+        ? 'insufficient data'
+        : decisive.drifted
+          ? 'DRIFT'
+          : 'ok';
+    rows.push([
+      feature === SCORE_FEATURE ? '(score)' : feature,
+      decisive.test,
+      fixed(decisive.statistic),
+      fixed(feature === SCORE_FEATURE ? decisive.p_value : decisive.adjusted_p_value),
+      fixed(decisive.effect_size),
+      fixed(tests.get('psi')?.statistic),
+      total > 0 ? `${((100 * decisive.missing_current) / total).toFixed(1)}%` : '-',
+      String(decisive.n_current),
+      verdict,
+    ]);
+  }
+  const lines = [table(rows)];
+  const dataset = run.summary.dataset as
+    | {
+        share: number;
+        drifted: boolean;
+        driftedFeatures: number;
+        testedFeatures: number;
+        threshold: number;
+      }
+    | undefined;
+  if (dataset) {
+    lines.push(
+      `dataset drift: ${dataset.driftedFeatures}/${dataset.testedFeatures} features drifted (share ${fixed(dataset.share, 2)}, threshold ${fixed(dataset.threshold, 2)}) → ${dataset.drifted ? 'DRIFT' : 'no'}`,
+    );
+  }
+  const approximation = run.summary.approximation as { ksErrorBound?: number } | undefined;
+  if (run.path === 'approximate' && approximation?.ksErrorBound !== undefined) {
+    lines.push(
+      `approximate path: KS statistics within ${fixed(approximation.ksErrorBound)} of exact`,
+    );
+  }
+  return lines;
+}
+
+function performanceLines(run: RunView): string[] {
+  const rows: string[][] = [['metric', 'value', 'labelled rows', 'verdict']];
+  for (const result of run.results ?? []) {
+    rows.push([
+      result.test,
+      fixed(result.statistic),
+      String(result.n_current),
+      result.status === 'insufficient_data'
+        ? 'insufficient data'
+        : result.drifted
+          ? 'BELOW FLOOR'
+          : 'ok',
+    ]);
+  }
+  const lines = [table(rows)];
+  const breaches = run.summary.breaches as string[] | undefined;
+  if (breaches && breaches.length > 0) lines.push(`floors breached: ${breaches.join('; ')}`);
+  return lines;
+}
+
+export function formatRun(run: RunView): string {
+  const header =
+    `run ${run.id}  ${run.model} version ${run.model_version}  ${run.kind}  status ${run.status.toUpperCase()}\n` +
+    `window ${run.window.start} → ${run.window.end}  rows ${run.rows ?? '-'}${run.path ? ` (${run.path})` : ''}`;
+  if (run.status === 'error') return `${header}\nerror: ${run.error ?? 'unknown'}`;
+  const body = run.kind === 'drift' ? driftLines(run) : performanceLines(run);
+  return [header, ...body].join('\n');
+}
+
+/** Exit code for a pipeline gate: 0 no drift, 1 drift (or degraded performance), 2 error. */
+export function exitCodeOf(runs: readonly { status: string }[]): number {
+  if (runs.some((run) => run.status === 'error')) return 2;
+  if (runs.some((run) => run.status === 'drift' || run.status === 'degraded')) return 1;
+  return 0;
+}

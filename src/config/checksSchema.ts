@@ -1,0 +1,166 @@
+/**
+ * Configuration of scheduled checks, per model (`models.settings.<model>.checks`)
+ * over defaults for all models (`models.defaults.checks`) over built-in values.
+ */
+import { validate as validateCron } from 'node-cron';
+import { z } from 'zod';
+
+const DURATION = /^(\d+)(s|m|h|d)$/;
+const UNIT_SECONDS = { s: 1, m: 60, h: 3_600, d: 86_400 } as const;
+
+/** Seconds of a duration like `90s`, `30m`, `1h`, `7d`. */
+export function parseDuration(text: string): number {
+  const match = DURATION.exec(text.trim());
+  if (!match) throw new RangeError(`"${text}" is not a duration like 30m, 1h or 7d`);
+  return Number(match[1]) * UNIT_SECONDS[match[2] as keyof typeof UNIT_SECONDS];
+}
+
+export const durationSchema = z
+  .string()
+  .regex(DURATION, 'a duration like 90s, 30m, 1h or 7d')
+  .refine((text) => parseDuration(text) > 0, 'must be longer than 0');
+
+export const cronSchema = z
+  .string()
+  .refine((text) => validateCron(text), 'not a valid cron expression (5 or 6 fields)');
+
+const probability = z.number().gt(0).lt(1);
+
+export const driftCheckSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  schedule: cronSchema.optional(),
+  window: durationSchema.optional(),
+  minSamples: z.number().int().min(1).optional(),
+  alpha: probability.optional(),
+  correction: z.enum(['bh', 'bonferroni', 'none']).optional(),
+  minEffectSize: z
+    .strictObject({
+      ks: z.number().min(0).max(1).optional(),
+      jensenShannon: z.number().min(0).max(1).optional(),
+    })
+    .optional(),
+  datasetDriftShare: z.number().gt(0).max(1).optional(),
+  /** Features to test (default: every feature of the version's schema). */
+  features: z.array(z.string().min(1)).min(1).optional(),
+  /** Up to this many rows in a window the tests are exact; beyond, mergeable summaries are used. */
+  exactLimit: z.number().int().min(1_000).optional(),
+});
+
+const floorsSchema = z.strictObject({
+  auc: z.number().min(0).max(1).optional(),
+  precision: z.number().min(0).max(1).optional(),
+  recall: z.number().min(0).max(1).optional(),
+  accuracy: z.number().min(0).max(1).optional(),
+  /** Ceilings for regressors: a run above them is degraded. */
+  mae: z.number().min(0).optional(),
+  rmse: z.number().min(0).optional(),
+});
+
+export const performanceCheckSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  schedule: cronSchema.optional(),
+  window: durationSchema.optional(),
+  /** Fewer labelled rows than this gives insufficient_data. */
+  minLabels: z.number().int().min(1).optional(),
+  floors: floorsSchema.optional(),
+});
+
+export const checksSchema = z.strictObject({
+  drift: driftCheckSchema.optional(),
+  performance: performanceCheckSchema.optional(),
+});
+
+export type ChecksInput = z.output<typeof checksSchema>;
+
+export interface DriftCheckSettings {
+  enabled: boolean;
+  schedule: string;
+  windowSeconds: number;
+  exactLimit: number;
+  /** null: every feature of the schema. */
+  features: string[] | null;
+  policy: {
+    minSamples: number;
+    alpha: number;
+    correction: 'bh' | 'bonferroni' | 'none';
+    minEffectSize: { ks: number; jensenShannon: number };
+    datasetDriftShare: number;
+  };
+}
+
+export interface PerformanceCheckSettings {
+  enabled: boolean;
+  schedule: string;
+  windowSeconds: number;
+  minLabels: number;
+  floors: z.output<typeof floorsSchema>;
+}
+
+export interface CheckSettings {
+  drift: DriftCheckSettings;
+  performance: PerformanceCheckSettings;
+}
+
+export const BUILT_IN_CHECKS = {
+  drift: {
+    enabled: true,
+    schedule: '*/5 * * * *',
+    window: '1h',
+    exactLimit: 200_000,
+    minSamples: 100,
+    alpha: 0.05,
+    correction: 'bh',
+    minEffectSize: { ks: 0.1, jensenShannon: 0.05 },
+    datasetDriftShare: 0.5,
+  },
+  performance: {
+    enabled: true,
+    schedule: '*/15 * * * *',
+    window: '24h',
+    minLabels: 100,
+    // The article's training pipeline gates deployment at AUC >= 0.85.
+    floors: { auc: 0.85 },
+  },
+} as const;
+
+/** Merges per-model settings over the defaults over the built-in values. */
+export function resolveCheckSettings(
+  defaults: ChecksInput | undefined,
+  own: ChecksInput | undefined,
+): CheckSettings {
+  const drift = { ...defaults?.drift, ...own?.drift };
+  const performance = { ...defaults?.performance, ...own?.performance };
+  const builtIn = BUILT_IN_CHECKS;
+  return {
+    drift: {
+      enabled: drift.enabled ?? builtIn.drift.enabled,
+      schedule: drift.schedule ?? builtIn.drift.schedule,
+      windowSeconds: parseDuration(drift.window ?? builtIn.drift.window),
+      exactLimit: drift.exactLimit ?? builtIn.drift.exactLimit,
+      features: drift.features ?? null,
+      policy: {
+        minSamples: drift.minSamples ?? builtIn.drift.minSamples,
+        alpha: drift.alpha ?? builtIn.drift.alpha,
+        correction: drift.correction ?? builtIn.drift.correction,
+        minEffectSize: {
+          ks:
+            drift.minEffectSize?.ks ??
+            defaults?.drift?.minEffectSize?.ks ??
+            builtIn.drift.minEffectSize.ks,
+          jensenShannon:
+            drift.minEffectSize?.jensenShannon ??
+            defaults?.drift?.minEffectSize?.jensenShannon ??
+            builtIn.drift.minEffectSize.jensenShannon,
+        },
+        datasetDriftShare: drift.datasetDriftShare ?? builtIn.drift.datasetDriftShare,
+      },
+    },
+    performance: {
+      enabled: performance.enabled ?? builtIn.performance.enabled,
+      schedule: performance.schedule ?? builtIn.performance.schedule,
+      windowSeconds: parseDuration(performance.window ?? builtIn.performance.window),
+      minLabels: performance.minLabels ?? builtIn.performance.minLabels,
+      floors: performance.floors ?? { ...builtIn.performance.floors },
+    },
+  };
+}
