@@ -5,7 +5,7 @@
  */
 import type { PerformanceCheckSettings } from '../config/checksSchema.js';
 import type { RunResult, RunStatus } from '../core/run.js';
-import { evaluatePerformance } from '../drift/performance.js';
+import { evaluatePerformance, PERFORMANCE_METRICS } from '../drift/index.js';
 import type { LabelStore } from '../storage/labelStore.js';
 import type { StoredModelVersion } from '../storage/modelStore.js';
 
@@ -36,13 +36,19 @@ export class PerformanceCheck {
       window.startMs,
       window.endMs,
     );
+    // Floors are configured for all models at once; each task uses its own
+    // (the default AUC floor means nothing to a regressor).
+    const relevant = new Set<string>(PERFORMANCE_METRICS[version.task]);
+    const floors = Object.fromEntries(
+      Object.entries(settings.floors).filter(([metric]) => relevant.has(metric)),
+    );
     const evaluation = evaluatePerformance({
       task: version.task,
       threshold: version.threshold,
       labels: joined.labels,
       scores: joined.scores,
       minLabels: settings.minLabels,
-      floors: settings.floors,
+      floors,
     });
     return {
       status: evaluation.status,

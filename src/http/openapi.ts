@@ -11,6 +11,7 @@ import {
   rejectionSchema,
 } from '../ingest/recordSchema.js';
 import { modelVersionDefinitionSchema } from '../registry/schema.js';
+import { listRunsQuerySchema, runCheckQuerySchema } from './routes/runs.js';
 
 type Schema = Record<string, unknown>;
 
@@ -51,6 +52,19 @@ const versionPath = [
   { name: 'model', in: 'path', required: true, schema: { type: 'string' } },
   { name: 'version', in: 'path', required: true, schema: { type: 'string' } },
 ];
+
+/** Query parameters of an operation, from the zod schema that validates them. */
+function queryParameters(schema: z.ZodObject): Schema[] {
+  const json = schemaOf(schema);
+  const properties = (json.properties ?? {}) as Record<string, Schema>;
+  const required = new Set((json.required as string[] | undefined) ?? []);
+  return Object.entries(properties).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: required.has(name),
+    schema: property,
+  }));
+}
 
 export function buildOpenApiDocument(): Schema {
   const labelBatch = { type: 'array', items: ref('LabelRecord') };
@@ -179,6 +193,49 @@ export function buildOpenApiDocument(): Schema {
         get: {
           summary: 'One model version',
           responses: { 200: { description: 'The version' }, 404: errorResponse('Not registered') },
+        },
+      },
+      '/v1/models/{model}/runs': {
+        get: {
+          summary: 'Check runs of a model, newest first (without results)',
+          parameters: [
+            { name: 'model', in: 'path', required: true, schema: { type: 'string' } },
+            ...queryParameters(listRunsQuerySchema),
+          ],
+          responses: {
+            200: {
+              description: '`{runs, next_before}`; pass next_before as `before` for the next page',
+            },
+            400: errorResponse('Invalid query'),
+          },
+        },
+      },
+      '/v1/runs/{id}': {
+        get: {
+          summary: 'One run with its per-feature results',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
+          responses: { 200: { description: 'The run' }, 404: errorResponse('No such run') },
+        },
+      },
+      '/v1/models/{model}/checks/{kind}/run': {
+        post: {
+          summary: 'Run a check now (scope: admin)',
+          parameters: [
+            { name: 'model', in: 'path', required: true, schema: { type: 'string' } },
+            {
+              name: 'kind',
+              in: 'path',
+              required: true,
+              schema: { type: 'string', enum: ['drift', 'performance'] },
+            },
+            ...queryParameters(runCheckQuerySchema),
+          ],
+          responses: {
+            200: { description: '`{runs}`: one run per checked version, with results' },
+            400: errorResponse('Invalid query or kind not runnable'),
+            404: errorResponse('Unknown model, version or kind'),
+            503: unavailable,
+          },
         },
       },
       '/v1/models/{model}/versions/{version}/reference': {
