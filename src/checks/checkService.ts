@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { modelCheckSettings } from '../config/schema.js';
 import { AppError, NotFoundError, ValidationError } from '../core/errors.js';
-import type { CheckKind, CheckRun, NewRun, RunResult, RunTrigger } from '../core/run.js';
+import type { CheckKind, CheckRun, NewRun, RunTrigger } from '../core/run.js';
 import { isConnectionError } from '../storage/pool.js';
 import type { ModelRegistry } from '../registry/modelRegistry.js';
 import type { StoredModelVersion } from '../storage/modelStore.js';
