@@ -18,7 +18,8 @@ export function parseDuration(text: string): number {
 export const durationSchema = z
   .string()
   .regex(DURATION, 'a duration like 90s, 30m, 1h or 7d')
-  .refine((text) => parseDuration(text) > 0, 'must be longer than 0');
+  // zod runs refinements even after the regex failed, so this one must not throw.
+  .refine((text) => !DURATION.test(text.trim()) || parseDuration(text) > 0, 'must be longer than 0');
 
 export const cronSchema = z
   .string()

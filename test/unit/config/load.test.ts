@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/load.js';
-import { modelSettings } from '../../../src/config/schema.js';
+import { modelCheckSettings, modelSettings } from '../../../src/config/schema.js';
 import { ConfigError } from '../../../src/core/errors.js';
 
 const TOKEN_A = 'ingest-token-aaaaaaaa';
@@ -76,9 +76,33 @@ describe('loadConfig', () => {
           maxAgeDays: 90,
         },
         models: { directory: 'models', defaults: {}, settings: {} },
+        scheduler: { enabled: true },
+        retention: { predictionsDays: 90, schedule: '23 * * * *' },
         logging: { level: 'info' },
       });
       expect(modelSettings(config, 'any-model').unknownFeatures).toBe('reject');
+      const checks = modelCheckSettings(config, 'any-model');
+      expect(checks.drift).toMatchObject({
+        enabled: true,
+        schedule: '*/5 * * * *',
+        windowSeconds: 3600,
+        exactLimit: 200_000,
+        features: null,
+      });
+      expect(checks.drift.policy).toEqual({
+        minSamples: 100,
+        alpha: 0.05,
+        correction: 'bh',
+        minEffectSize: { ks: 0.1, jensenShannon: 0.05 },
+        datasetDriftShare: 0.5,
+      });
+      expect(checks.performance).toEqual({
+        enabled: true,
+        schedule: '*/15 * * * *',
+        windowSeconds: 86_400,
+        minLabels: 100,
+        floors: { auc: 0.85 },
+      });
     });
 
     it('reads driftwatch.yaml from the working folder when no file is named', () => {
@@ -537,5 +561,62 @@ auth:
       loadConfig({ file: yamlFile('server:\n  host: 127.example.com\n'), env: {} }),
     );
     expect(problems).toEqual([expect.stringContaining('not a loopback address')]);
+  });
+});
+
+describe('check settings', () => {
+  it('merges per-model check settings over the defaults over built-in values', () => {
+    const file = yamlFile(`
+models:
+  defaults:
+    checks:
+      drift: { window: 30m, alpha: 0.01, minEffectSize: { ks: 0.2 } }
+  settings:
+    churn:
+      checks:
+        drift: { schedule: '0 * * * *', minEffectSize: { jensenShannon: 0.1 }, features: [a, b] }
+        performance: { floors: { recall: 0.5 } }
+`);
+    const config = loadConfig({ file, env: {} });
+    const churn = modelCheckSettings(config, 'churn');
+    expect(churn.drift.schedule).toBe('0 * * * *');
+    expect(churn.drift.windowSeconds).toBe(1800);
+    expect(churn.drift.policy.alpha).toBe(0.01);
+    expect(churn.drift.policy.minEffectSize).toEqual({ ks: 0.2, jensenShannon: 0.1 });
+    expect(churn.drift.features).toEqual(['a', 'b']);
+    // A per-model floors object replaces the default one.
+    expect(churn.performance.floors).toEqual({ recall: 0.5 });
+    const other = modelCheckSettings(config, 'other');
+    expect(other.drift.schedule).toBe('*/5 * * * *');
+    expect(other.drift.features).toBeNull();
+  });
+
+  it('lists bad check settings with their paths', () => {
+    const file = yamlFile(`
+models:
+  defaults:
+    checks:
+      drift: { schedule: 'every minute', window: 1 hour, alpha: 2, correction: holm }
+      perf: {}
+`);
+    const problems = problemsOf(() => loadConfig({ file, env: {} }));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^models\.defaults\.checks\.drift\.schedule: not a valid cron/),
+        expect.stringMatching(/^models\.defaults\.checks\.drift\.window: a duration/),
+        expect.stringMatching(/^models\.defaults\.checks\.drift\.alpha/),
+        expect.stringMatching(/^models\.defaults\.checks\.drift\.correction/),
+        expect.stringMatching(/^models\.defaults\.checks: unknown key "perf"/),
+      ]),
+    );
+  });
+
+  it('refuses a record age limit longer than the retention', () => {
+    const file = yamlFile('ingest:\n  maxAgeDays: 100\nretention:\n  predictionsDays: 30\n');
+    expect(problemsOf(() => loadConfig({ file, env: {} }))).toEqual([
+      expect.stringContaining(
+        'ingest.maxAgeDays (100) is longer than retention.predictionsDays (30)',
+      ),
+    ]);
   });
 });
