@@ -24,15 +24,52 @@ export const featureSpecSchema = z.strictObject({
   type: z.enum(['numeric', 'categorical']),
 });
 
-export const onnxArtifactSchema = z.strictObject({
-  path: z.string().min(1),
-  sha256: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256')
-    .optional(),
-  inputName: z.string().min(1).optional(),
-  outputName: z.string().min(1).optional(),
+const inputColumnSchema = z.strictObject({
+  feature: z.string().min(1),
+  encoding: z.enum(['numeric', 'one_hot', 'index', 'string']),
+  categories: z.array(z.string()).min(1).optional(),
 });
+
+const onnxInputSchema = z.strictObject({
+  name: z.string().min(1),
+  type: z.enum(['float32', 'string']),
+  columns: z.array(inputColumnSchema).min(1),
+});
+
+export const onnxArtifactSchema = z
+  .strictObject({
+    path: z.string().min(1),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, 'a lowercase hex sha256')
+      .optional(),
+    inputs: z.array(onnxInputSchema).min(1).optional(),
+    outputName: z.string().min(1).optional(),
+    scoreColumn: z.number().int().min(0).optional(),
+    unknownCategory: z.enum(['unscorable', 'zeros']).optional(),
+    inputName: z.string().min(1).optional(),
+  })
+  .superRefine((value, ctx) => {
+    value.inputs?.forEach((input, i) =>
+      input.columns.forEach((column, j) => {
+        const needsCategories = column.encoding === 'one_hot' || column.encoding === 'index';
+        if (needsCategories && !column.categories) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['inputs', i, 'columns', j, 'categories'],
+            message: `encoding ${column.encoding} needs the list of categories`,
+          });
+        }
+        if ((input.type === 'string') !== (column.encoding === 'string')) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['inputs', i, 'columns', j, 'encoding'],
+            message: `a ${input.type} input cannot take a ${column.encoding} column`,
+          });
+        }
+      }),
+    );
+  });
 
 export const modelVersionDefinitionSchema = z
   .strictObject({
@@ -54,6 +91,17 @@ export const modelVersionDefinitionSchema = z
       }
       seen.add(feature.name);
     });
+    value.onnx?.inputs?.forEach((input, i) =>
+      input.columns.forEach((column, j) => {
+        if (!seen.has(column.feature)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['onnx', 'inputs', i, 'columns', j, 'feature'],
+            message: `"${column.feature}" is not a feature of this version`,
+          });
+        }
+      }),
+    );
   });
 
 export type ModelVersionDefinition = z.output<typeof modelVersionDefinitionSchema>;
