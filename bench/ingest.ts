@@ -488,7 +488,7 @@ const benchFeatures = benchVersionDefinition().features as FeatureSpec[];
 
 /**
  * The CPU work of validation, in this process on one core, cumulatively:
- * split lines, + JSON.parse, + zod envelope, + schema mapping and COPY line.
+ * split lines, + JSON.parse, + envelope check, + schema mapping and binary row.
  * Best of three passes after a warm-up pass.
  */
 function timeValidationPhases(
@@ -518,7 +518,7 @@ function timeValidationPhases(
           if (level === 4) {
             const row = buildRow(raw.index, envelope.value, context);
             if (!row.ok) throw new Error(`record ${raw.index} rejected: ${row.rejection.message}`);
-            sink += row.value.copyLine.length;
+            sink += row.value.tuple.length;
           }
         }
       }
@@ -547,7 +547,7 @@ interface StoreRun {
   cpu: CpuUse;
 }
 
-/** PredictionStore.write alone (staging COPY + move), `concurrency` writers, no HTTP, no validation. */
+/** PredictionStore.write alone (key lookup + binary COPY), `concurrency` writers, no HTTP, no validation. */
 async function timeStoreOnly(
   benchUrl: string,
   options: { records: number; batch: number; concurrency: number; seed: number; endMs: number },
@@ -804,13 +804,13 @@ async function main(): Promise<void> {
         `    + JSON.parse                      ${perRecordUs(phases.jsonParseSeconds)} µs/record`,
       );
       console.log(
-        `    + zod envelope (parseEnvelope)    ${perRecordUs(phases.envelopeSeconds)} µs/record`,
+        `    + envelope (parseEnvelope)        ${perRecordUs(phases.envelopeSeconds)} µs/record`,
       );
       console.log(
-        `    + schema mapping, COPY line       ${perRecordUs(phases.buildRowSeconds)} µs/record  → ${fmtInt(records / phases.buildRowSeconds)} rows/s per core`,
+        `    + schema mapping, binary row      ${perRecordUs(phases.buildRowSeconds)} µs/record  → ${fmtInt(records / phases.buildRowSeconds)} rows/s per core`,
       );
       console.log(
-        `    shares: JSON.parse ${pct(phases.jsonParseSeconds - phases.splitSeconds, phases.buildRowSeconds)}, zod ${pct(phases.envelopeSeconds - phases.jsonParseSeconds, phases.buildRowSeconds)}, buildRow ${pct(phases.buildRowSeconds - phases.envelopeSeconds, phases.buildRowSeconds)}, split ${pct(phases.splitSeconds, phases.buildRowSeconds)}`,
+        `    shares: JSON.parse ${pct(phases.jsonParseSeconds - phases.splitSeconds, phases.buildRowSeconds)}, envelope ${pct(phases.envelopeSeconds - phases.jsonParseSeconds, phases.buildRowSeconds)}, buildRow ${pct(phases.buildRowSeconds - phases.envelopeSeconds, phases.buildRowSeconds)}, split ${pct(phases.splitSeconds, phases.buildRowSeconds)}`,
       );
 
       // Storage alone: PredictionStore.write with the same concurrency.
@@ -821,7 +821,7 @@ async function main(): Promise<void> {
         endMs,
       });
       console.log(
-        `\n  storage alone (PredictionStore.write: staging COPY + dedupe move), ${options.concurrency} writers, ${fmtInt(records)} rows:`,
+        `\n  storage alone (PredictionStore.write: key lookup + binary COPY of keys and rows), ${options.concurrency} writers, ${fmtInt(records)} rows:`,
       );
       console.log(`    ${fmtInt(store.rowsPerSecond)} rows/s`);
       printCpu('store-only run', store.seconds, store.cpu, [

@@ -47,14 +47,15 @@ CREATE INDEX predictions_version_ts ON predictions (model, model_version, ts);
 
 -- A unique constraint on a partitioned table must include the partition key,
 -- which would let a retry with another timestamp in. This unpartitioned key
--- table makes request_id unique per model across all days.
+-- table makes request_id unique per model across all days. It has no index on
+-- ts: every stored row pays for each index, and retention finds the keys of a
+-- dropped partition by joining with that partition's rows instead.
 CREATE TABLE prediction_keys (
   model       text NOT NULL,
   request_id  text NOT NULL,
   ts          timestamptz NOT NULL,
   PRIMARY KEY (model, request_id)
 );
-CREATE INDEX prediction_keys_ts ON prediction_keys (ts);
 
 -- Delayed ground truth, joined to predictions by (model, request_id). A label
 -- may arrive before its prediction, so there is no foreign key.

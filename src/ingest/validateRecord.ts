@@ -7,9 +7,13 @@
 import type { z } from 'zod';
 import type { ModelSettings } from '../config/schema.js';
 import type { FeatureSpec } from '../core/model.js';
-import { copyNumber, copyNumberArray, copyText, copyTextArray } from './copyText.js';
+import { BinaryTupleWriter } from './copyBinary.js';
 import { featureLayout } from './featureLayout.js';
-import { predictionRecordSchema, type PredictionRecord } from './recordSchema.js';
+import {
+  predictionRecordSchema,
+  TRACEPARENT_PATTERN,
+  type PredictionRecord,
+} from './recordSchema.js';
 import type { RawRecord } from './recordSplitter.js';
 import { parseTimestamp, type TimestampBounds } from './timestamp.js';
 
@@ -36,14 +40,33 @@ export interface Rejection {
   message: string;
 }
 
+/** Columns of `predictions` in the order of `ValidRow.tuple`. */
+export const PREDICTION_COLUMNS = [
+  'model',
+  'model_version',
+  'request_id',
+  'ts',
+  'num_values',
+  'cat_values',
+  'missing_count',
+  'score',
+  'prediction',
+  'latency_ms',
+  'status',
+  'traceparent',
+] as const;
+
 export interface ValidRow {
   index: number;
   model: string;
   version: string;
   requestId: string;
   epochMs: number;
-  /** The staging-table line for COPY (without the trailing newline). */
-  copyLine: string;
+  status: string;
+  /** Ground truth carried by the record (a boolean as 1 or 0), stored in `labels`. */
+  label: number | null;
+  /** The row as one binary COPY tuple of PREDICTION_COLUMNS. */
+  tuple: Buffer;
   missingFeatures: number;
   ignoredFeatures: number;
 }
@@ -92,6 +115,127 @@ export function issueToRejection(
   return reject(index, 'bad_value', `${field}: ${issue.message}`);
 }
 
+const ENVELOPE_FIELDS = new Set<string>(Object.keys(predictionRecordSchema.shape));
+
+/** Code points of a string: a surrogate pair counts once, a lone surrogate once. */
+function codePointLength(value: string): number {
+  let count = value.length;
+  for (let i = 0; i < value.length - 1; i += 1) {
+    if (
+      (value.charCodeAt(i) & 0xfc00) === 0xd800 &&
+      (value.charCodeAt(i + 1) & 0xfc00) === 0xdc00
+    ) {
+      count -= 1;
+      i += 1;
+    }
+  }
+  return count;
+}
+
+/**
+ * A string of 1 to `maxLength` characters. zod's `.min()`/`.max()` count code
+ * points, not UTF-16 units; the count is only needed past `maxLength` units.
+ */
+const isName = (value: unknown, maxLength: number): boolean =>
+  typeof value === 'string' &&
+  value.length >= 1 &&
+  (value.length <= maxLength || codePointLength(value) <= maxLength);
+
+/** Absent (or undefined), null, or a finite number. */
+const isOptionalNumber = (value: unknown): boolean =>
+  value === undefined || value === null || (typeof value === 'number' && Number.isFinite(value));
+
+/**
+ * A hand-written check of the envelope that is true exactly when
+ * `predictionRecordSchema` accepts `value` (an object parsed from JSON). It
+ * exists for speed — zod costs several microseconds per record — and only
+ * decides acceptance: a record it refuses goes through zod, which says what
+ * is wrong. The zod schema stays the source of truth (and of the OpenAPI
+ * document); test/unit/ingest/envelopeCheck.test.ts checks that the two
+ * agree on generated records.
+ */
+export function isValidEnvelope(value: Record<string, unknown>): boolean {
+  for (const key in value) if (!ENVELOPE_FIELDS.has(key)) return false;
+  if (
+    !isName(value.model, 128) ||
+    !isName(value.model_version, 128) ||
+    !isName(value.request_id, 256)
+  ) {
+    return false;
+  }
+  const timestamp = value.timestamp;
+  if (
+    typeof timestamp !== 'string' &&
+    !(typeof timestamp === 'number' && Number.isFinite(timestamp))
+  )
+    return false;
+  const features = value.features;
+  if (features === null || typeof features !== 'object' || Array.isArray(features)) return false;
+  for (const name in features) {
+    const field = (features as Record<string, unknown>)[name];
+    if (
+      field !== null &&
+      typeof field !== 'string' &&
+      typeof field !== 'boolean' &&
+      !(typeof field === 'number' && Number.isFinite(field))
+    ) {
+      return false;
+    }
+  }
+  if (!isOptionalNumber(value.score)) return false;
+  const latency = value.latency_ms;
+  if (!isOptionalNumber(latency) || (typeof latency === 'number' && !(latency >= 0))) return false;
+  const prediction = value.prediction;
+  if (
+    typeof prediction !== 'string' &&
+    typeof prediction !== 'boolean' &&
+    !isOptionalNumber(prediction)
+  ) {
+    return false;
+  }
+  const label = value.label;
+  if (typeof label !== 'boolean' && !isOptionalNumber(label)) return false;
+  const status = value.status;
+  if (status !== undefined && !isName(status, 64)) return false;
+  const traceparent = value.traceparent;
+  if (
+    traceparent !== undefined &&
+    (typeof traceparent !== 'string' || !TRACEPARENT_PATTERN.test(traceparent))
+  ) {
+    return false;
+  }
+  return true;
+}
+
+/**
+ * The envelope checked by the zod schema, with the rejection it produces.
+ * `parseEnvelope` comes here only for records the fast check refuses.
+ */
+export function checkEnvelopeWithSchema(
+  index: number,
+  value: Record<string, unknown>,
+): Outcome<PredictionRecord> {
+  // Numbers that overflow to Infinity (1e999) parse without error, and zod
+  // would only call them the wrong type; say plainly what is wrong.
+  for (const key of ['score', 'latency_ms', 'timestamp', 'label', 'prediction'] as const) {
+    const field = value[key];
+    if (typeof field === 'number' && !Number.isFinite(field)) {
+      return reject(index, 'non_finite', `${key} is not a finite number`);
+    }
+  }
+  const features = value.features;
+  if (features !== null && typeof features === 'object' && !Array.isArray(features)) {
+    for (const [name, field] of Object.entries(features)) {
+      if (typeof field === 'number' && !Number.isFinite(field)) {
+        return reject(index, 'non_finite', `feature "${name}" is not a finite number`);
+      }
+    }
+  }
+  const parsed = predictionRecordSchema.safeParse(value);
+  if (!parsed.success) return issueToRejection(index, parsed.error.issues[0]!, value);
+  return { ok: true, value: parsed.data };
+}
+
 /** JSON syntax and the wire-format envelope. */
 export function parseEnvelope(raw: RawRecord): Outcome<PredictionRecord> {
   let value: unknown;
@@ -110,26 +254,11 @@ export function parseEnvelope(raw: RawRecord): Outcome<PredictionRecord> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return reject(raw.index, 'not_an_object', 'record must be a JSON object');
   }
-  // Numbers that overflow to Infinity (1e999) parse without error, and zod
-  // would only call them the wrong type; say plainly what is wrong.
   const object = value as Record<string, unknown>;
-  for (const key of ['score', 'latency_ms', 'timestamp', 'label', 'prediction'] as const) {
-    const field = object[key];
-    if (typeof field === 'number' && !Number.isFinite(field)) {
-      return reject(raw.index, 'non_finite', `${key} is not a finite number`);
-    }
-  }
-  const features = object.features;
-  if (features !== null && typeof features === 'object' && !Array.isArray(features)) {
-    for (const [name, field] of Object.entries(features)) {
-      if (typeof field === 'number' && !Number.isFinite(field)) {
-        return reject(raw.index, 'non_finite', `feature "${name}" is not a finite number`);
-      }
-    }
-  }
-  const parsed = predictionRecordSchema.safeParse(value);
-  if (!parsed.success) return issueToRejection(raw.index, parsed.error.issues[0]!, value);
-  return { ok: true, value: parsed.data };
+  // The record is used as parsed: for a valid envelope zod's output is a
+  // copy with the same fields and values.
+  if (isValidEnvelope(object)) return { ok: true, value: object as PredictionRecord };
+  return checkEnvelopeWithSchema(raw.index, object);
 }
 
 export interface RowContext {
@@ -141,6 +270,9 @@ export interface RowContext {
 function featureValueText(value: unknown): string {
   return typeof value === 'string' ? `"${value.slice(0, 40)}"` : String(value);
 }
+
+// One writer for every row: buildRow is synchronous, so rows never interleave.
+const tupleWriter = new BinaryTupleWriter();
 
 /** Features against the version's schema; builds the storage row. */
 export function buildRow(
@@ -158,13 +290,14 @@ export function buildRow(
   );
   let present = 0;
   let ignored = 0;
-  const unknown: string[] = [];
+  let unknown: string[] | null = null;
 
-  for (const name in record.features) {
-    const value = record.features[name];
+  const features = record.features;
+  for (const name in features) {
+    const value = features[name];
     const slot = layout.byName.get(name);
     if (!slot) {
-      unknown.push(name);
+      (unknown ??= []).push(name);
       continue;
     }
     if (value === null || value === undefined) continue; // explicit null: missing
@@ -190,7 +323,7 @@ export function buildRow(
     }
     present += 1;
   }
-  if (unknown.length > 0) {
+  if (unknown !== null) {
     if (context.settings.unknownFeatures === 'reject') {
       return reject(
         index,
@@ -211,23 +344,24 @@ export function buildRow(
     record.prediction === undefined || record.prediction === null
       ? null
       : String(record.prediction);
+  const status = record.status ?? 'success';
 
-  const copyLine = [
-    String(index),
-    copyText(record.model),
-    copyText(record.model_version),
-    copyText(record.request_id),
-    new Date(time.epochMs).toISOString(),
-    copyNumberArray(numeric),
-    copyTextArray(categorical),
-    String(missing),
-    copyNumber(record.score),
-    copyText(prediction),
-    copyNumber(record.latency_ms),
-    copyText(record.status ?? 'success'),
-    copyText(record.traceparent),
-    copyNumber(label),
-  ].join('\t');
+  // Field order: PREDICTION_COLUMNS.
+  const tuple = tupleWriter
+    .begin(PREDICTION_COLUMNS.length)
+    .text(record.model)
+    .text(record.model_version)
+    .text(record.request_id)
+    .timestamptz(time.epochMs)
+    .float8Array(numeric)
+    .textArray(categorical)
+    .int4(missing)
+    .float8(record.score)
+    .text(prediction)
+    .float8(record.latency_ms)
+    .text(status)
+    .text(record.traceparent)
+    .finish();
 
   return {
     ok: true,
@@ -237,27 +371,11 @@ export function buildRow(
       version: record.model_version,
       requestId: record.request_id,
       epochMs: time.epochMs,
-      copyLine,
+      status,
+      label,
+      tuple,
       missingFeatures: missing,
       ignoredFeatures: ignored,
     },
   };
 }
-
-/** Column order of `copyLine`, matching the staging table. */
-export const STAGING_COLUMNS = [
-  'seq',
-  'model',
-  'model_version',
-  'request_id',
-  'ts',
-  'num_values',
-  'cat_values',
-  'missing_count',
-  'score',
-  'prediction',
-  'latency_ms',
-  'status',
-  'traceparent',
-  'label',
-] as const;

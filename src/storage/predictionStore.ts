@@ -1,20 +1,41 @@
 /**
- * Writes validated prediction rows. One request is one transaction: rows are
- * COPYed into a temporary staging table, then moved into `predictions` only
- * for request ids the model has not seen (recorded in `prediction_keys`), so a
- * retried batch counts as duplicates and never adds a second row. If anything
- * fails, nothing of the batch is kept.
+ * Writes validated prediction rows. One request is one transaction:
+ *
+ * 1. one query looks up which (model, request_id) pairs of the batch
+ *    `prediction_keys` already holds — those, and any repeat of a pair within
+ *    the batch (the first occurrence wins), are duplicates;
+ * 2. the keys of the fresh rows are COPYed into `prediction_keys`, then the
+ *    rows themselves into `predictions`, both in binary COPY format;
+ * 3. labels carried by fresh rows are inserted (`ON CONFLICT DO NOTHING`).
+ *
+ * The primary key of `prediction_keys` is what keeps a request id unique per
+ * model: a concurrent transaction that stored one of the keys between the
+ * lookup and the COPY makes the key COPY fail with unique_violation (after
+ * waiting for that transaction to commit). The whole write is then rolled
+ * back and run once more, when the lookup sees those keys as duplicates. If
+ * anything fails, nothing of the batch is kept.
  */
-import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
-import { STAGING_COLUMNS } from '../ingest/validateRecord.js';
+import {
+  BinaryTupleWriter,
+  COPY_BINARY_HEADER,
+  COPY_BINARY_TRAILER,
+} from '../ingest/copyBinary.js';
+import { PREDICTION_COLUMNS } from '../ingest/validateRecord.js';
 import { dayOf, type PartitionManager } from './partitions.js';
 import { withTransaction, type Pool, type PoolClient } from './pool.js';
 
 export interface RowToWrite {
+  model: string;
+  version: string;
+  requestId: string;
   epochMs: number;
-  copyLine: string;
+  status: string;
+  label: number | null;
+  /** A binary COPY tuple of PREDICTION_COLUMNS. */
+  tuple: Buffer;
 }
 
 export interface InsertedCount {
@@ -31,73 +52,118 @@ export interface WriteResult {
   byStatus: InsertedCount[];
 }
 
-const STAGING_DDL = `
-  CREATE TEMP TABLE IF NOT EXISTS ingest_staging (
-    seq            integer NOT NULL,
-    model          text NOT NULL,
-    model_version  text NOT NULL,
-    request_id     text NOT NULL,
-    ts             timestamptz NOT NULL,
-    num_values     double precision[] NOT NULL,
-    cat_values     text[] NOT NULL,
-    missing_count  integer NOT NULL,
-    score          double precision,
-    prediction     text,
-    latency_ms     double precision,
-    status         text NOT NULL,
-    traceparent    text,
-    label          double precision
-  ) ON COMMIT DELETE ROWS`;
+const COPY_PREDICTIONS = `COPY predictions (${PREDICTION_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
+const COPY_KEYS = 'COPY prediction_keys (model, request_id, ts) FROM STDIN (FORMAT binary)';
 
-// Within one batch the first occurrence of a request id wins; across batches
-// the key table decides. Labels carried by new rows are upserted alongside.
-const MOVE_SQL = `
-  WITH firsts AS (
-    SELECT DISTINCT ON (model, request_id) *
-      FROM ingest_staging
-     ORDER BY model, request_id, seq
-  ), fresh AS (
-    INSERT INTO prediction_keys (model, request_id, ts)
-    SELECT model, request_id, ts FROM firsts
-    ON CONFLICT DO NOTHING
-    RETURNING model, request_id
-  ), stored AS (
-    INSERT INTO predictions (model, model_version, request_id, ts, num_values, cat_values,
-                             missing_count, score, prediction, latency_ms, status, traceparent)
-    SELECT f.model, f.model_version, f.request_id, f.ts, f.num_values, f.cat_values,
-           f.missing_count, f.score, f.prediction, f.latency_ms, f.status, f.traceparent
-      FROM firsts f JOIN fresh USING (model, request_id)
-    RETURNING model, model_version, status
-  ), labelled AS (
-    INSERT INTO labels (model, request_id, label, ts)
-    SELECT f.model, f.request_id, f.label, f.ts
-      FROM firsts f JOIN fresh USING (model, request_id)
-     WHERE f.label IS NOT NULL
-    ON CONFLICT (model, request_id) DO NOTHING
-  )
-  SELECT model, model_version, status, count(*)::int AS count
-    FROM stored GROUP BY model, model_version, status`;
+// One primary-key probe per row of the batch. A plain join lets the planner
+// hash the whole key table while it is small (measured: 15 µs/row at 50,000
+// keys, 33 µs/row at 100,000, growing with the table); LIMIT in a LATERAL
+// subquery keeps the plan a nested loop over the index (3 µs/row).
+const EXISTING_KEYS_SQL = `
+  SELECT b.model, b.request_id
+    FROM unnest($1::text[], $2::text[]) AS b (model, request_id)
+   CROSS JOIN LATERAL (
+     SELECT 1 FROM prediction_keys k
+      WHERE k.model = b.model AND k.request_id = b.request_id
+      LIMIT 1) AS stored`;
 
-// Clients of the pool that already have the temporary staging table.
-const prepared = new WeakSet<PoolClient>();
+const INSERT_LABELS_SQL = `
+  INSERT INTO labels (model, request_id, label, ts)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::timestamptz[])
+  ON CONFLICT (model, request_id) DO NOTHING`;
 
-async function copyRows(client: PoolClient, rows: readonly RowToWrite[]): Promise<void> {
-  const stream = client.query(
-    copyFrom(`COPY ingest_staging (${STAGING_COLUMNS.join(', ')}) FROM STDIN`),
-  );
-  // Chunks of ~64 KiB keep the socket busy without building one huge string.
-  function* chunks(): Generator<string> {
-    let buffer = '';
-    for (const row of rows) {
-      buffer += row.copyLine + '\n';
-      if (buffer.length >= 65_536) {
-        yield buffer;
-        buffer = '';
-      }
-    }
-    if (buffer.length > 0) yield buffer;
+const UNIQUE_VIOLATION = '23505';
+
+function keyOf(model: string, requestId: string): string {
+  return `${model}\u0000${requestId}`;
+}
+
+/** The first row of each (model, request_id) pair, in batch order. */
+function firstOccurrences<T extends RowToWrite>(rows: readonly T[]): T[] {
+  const seen = new Set<string>();
+  const firsts: T[] = [];
+  for (const row of rows) {
+    const key = keyOf(row.model, row.requestId);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    firsts.push(row);
   }
-  await pipeline(Readable.from(chunks()), stream);
+  return firsts;
+}
+
+// Scratch buffers for COPY data, reused across batches: allocating a fresh
+// buffer of a batch's size every time costs more than filling it, as the
+// memory is new to the process (measured: 2.4 µs/row to concatenate the rows
+// into new buffers, against 0.4 µs/row into reused memory).
+const idleWriters: BinaryTupleWriter[] = [];
+const MAX_IDLE_WRITERS = 16;
+const MAX_KEPT_WRITER_BYTES = 8 * 1024 * 1024;
+
+/**
+ * COPYs the data `encode` writes between the binary header and trailer, sent
+ * as one CopyData message. The scratch buffer goes back to the pool only after
+ * the COPY completed, when PostgreSQL has consumed every byte of it.
+ */
+async function copyIn(
+  client: PoolClient,
+  sql: string,
+  encode: (writer: BinaryTupleWriter) => void,
+): Promise<void> {
+  const writer = idleWriters.pop() ?? new BinaryTupleWriter(65_536);
+  writer.raw(COPY_BINARY_HEADER);
+  encode(writer);
+  const data = writer.raw(COPY_BINARY_TRAILER).takeView();
+  // On failure the writer is dropped, not reused: the socket might still hold the bytes.
+  await pipeline(Readable.from([data]), client.query(copyFrom(sql)));
+  if (idleWriters.length < MAX_IDLE_WRITERS && writer.capacity <= MAX_KEPT_WRITER_BYTES) {
+    idleWriters.push(writer);
+  }
+}
+
+function encodeKeys(writer: BinaryTupleWriter, rows: readonly RowToWrite[]): void {
+  for (const row of rows) {
+    writer.begin(3).text(row.model).text(row.requestId).timestamptz(row.epochMs);
+  }
+}
+
+function encodeRows(writer: BinaryTupleWriter, rows: readonly RowToWrite[]): void {
+  for (const row of rows) writer.raw(row.tuple);
+}
+
+/**
+ * Keys in one fixed order, so that two transactions inserting overlapping
+ * keys wait for each other in the same order and never deadlock.
+ */
+function byKey(a: RowToWrite, b: RowToWrite): number {
+  if (a.model !== b.model) return a.model < b.model ? -1 : 1;
+  if (a.requestId === b.requestId) return 0;
+  return a.requestId < b.requestId ? -1 : 1;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Error && (error as { code?: unknown }).code === UNIQUE_VIOLATION;
+}
+
+function countByStatus(rows: readonly RowToWrite[]): InsertedCount[] {
+  const counts = new Map<string, InsertedCount>();
+  for (const row of rows) {
+    const key = `${row.model}\u0000${row.version}\u0000${row.status}`;
+    const entry = counts.get(key);
+    if (entry) entry.count += 1;
+    else
+      counts.set(key, {
+        model: row.model,
+        modelVersion: row.version,
+        status: row.status,
+        count: 1,
+      });
+  }
+  return [...counts.values()];
+}
+
+/** float8 text that keeps the sign of -0 (String(-0) is "0"). */
+function float8Text(value: number): string {
+  return Object.is(value, -0) ? '-0' : String(value);
 }
 
 export class PredictionStore {
@@ -117,30 +183,58 @@ export class PredictionStore {
   ): Promise<WriteResult> {
     if (rows.length === 0) return { inserted: 0, duplicates: 0, byStatus: [] };
     await this.partitions.ensureDays(rows.map((row) => dayOf(row.epochMs)));
-    return withTransaction(this.pool, async (client) => {
-      if (beforeCopy) await beforeCopy(client);
-      if (!prepared.has(client)) {
-        await client.query(STAGING_DDL);
-        prepared.add(client);
-      }
-      let counts: { model: string; model_version: string; status: string; count: number }[];
-      try {
-        await copyRows(client, rows);
-        counts = (await client.query<(typeof counts)[number]>(MOVE_SQL)).rows;
-      } catch (error) {
-        // A rollback also undoes the staging table's creation.
-        prepared.delete(client);
-        throw error;
-      }
-      const byStatus = counts.map((row) => ({
-        model: row.model,
-        modelVersion: row.model_version,
-        status: row.status,
-        count: row.count,
-      }));
-      const inserted = byStatus.reduce((sum, row) => sum + row.count, 0);
-      return { inserted, duplicates: rows.length - inserted, byStatus };
-    });
+    const firsts = firstOccurrences(rows);
+    const attempt = (): Promise<RowToWrite[]> =>
+      withTransaction(this.pool, async (client) => {
+        if (beforeCopy) await beforeCopy(client);
+        const fresh = await this.withoutStoredKeys(client, firsts);
+        if (fresh.length > 0) await this.insert(client, fresh);
+        return fresh;
+      });
+    let fresh: RowToWrite[];
+    try {
+      fresh = await attempt();
+    } catch (error) {
+      // Another request stored one of these ids after our lookup: the retry's
+      // lookup sees it. A second failure is not a race to absorb.
+      if (!isUniqueViolation(error)) throw error;
+      fresh = await attempt();
+    }
+    return {
+      inserted: fresh.length,
+      duplicates: rows.length - fresh.length,
+      byStatus: countByStatus(fresh),
+    };
+  }
+
+  /** The rows whose (model, request_id) `prediction_keys` does not hold yet. */
+  private async withoutStoredKeys(
+    client: PoolClient,
+    rows: readonly RowToWrite[],
+  ): Promise<RowToWrite[]> {
+    const { rows: stored } = await client.query<{ model: string; request_id: string }>(
+      EXISTING_KEYS_SQL,
+      [rows.map((row) => row.model), rows.map((row) => row.requestId)],
+    );
+    if (stored.length === 0) return [...rows];
+    const known = new Set(stored.map((key) => keyOf(key.model, key.request_id)));
+    return rows.filter((row) => !known.has(keyOf(row.model, row.requestId)));
+  }
+
+  private async insert(client: PoolClient, rows: readonly RowToWrite[]): Promise<void> {
+    // Keys first: a race with another request fails here, before any row is sent.
+    const sorted = [...rows].sort(byKey);
+    await copyIn(client, COPY_KEYS, (writer) => encodeKeys(writer, sorted));
+    await copyIn(client, COPY_PREDICTIONS, (writer) => encodeRows(writer, rows));
+    const labelled = rows.filter((row) => row.label !== null);
+    if (labelled.length > 0) {
+      await client.query(INSERT_LABELS_SQL, [
+        labelled.map((row) => row.model),
+        labelled.map((row) => row.requestId),
+        labelled.map((row) => float8Text(row.label!)),
+        labelled.map((row) => new Date(row.epochMs).toISOString()),
+      ]);
+    }
   }
 
   async countRows(model: string, version?: string): Promise<number> {

@@ -30,7 +30,10 @@ export async function applyRetention(
   );
   const expired = rows
     .map((row) => ({ name: row.name, day: partitionDay(row.name) }))
-    .filter((entry): entry is { name: string; day: number } => entry.day !== null && entry.day < cutoffDay)
+    .filter(
+      (entry): entry is { name: string; day: number } =>
+        entry.day !== null && entry.day < cutoffDay,
+    )
     .sort((a, b) => a.day - b.day);
   const dropped: string[] = [];
   let deletedKeys = 0;

@@ -98,7 +98,7 @@ describe('database outage', () => {
       () =>
         withClient(async (c) => {
           const { rowCount } = await c.query(
-            "SELECT 1 FROM pg_stat_activity WHERE query LIKE '%ingest_staging%' AND wait_event = 'PgSleep'",
+            "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'COPY prediction_keys%' AND wait_event = 'PgSleep'",
           );
           return (rowCount ?? 0) > 0;
         }),

@@ -5,11 +5,12 @@ import type { PredictionRecord } from '../../../src/ingest/recordSchema.js';
 import {
   buildRow,
   parseEnvelope,
-  STAGING_COLUMNS,
+  PREDICTION_COLUMNS,
   type Rejection,
   type RowContext,
   type ValidRow,
 } from '../../../src/ingest/validateRecord.js';
+import { decodeTuple, type FieldKind, type FieldValue } from '../../helpers/binaryTuple.js';
 
 const NOW_MS = Date.parse('2026-01-31T12:00:00Z');
 
@@ -70,14 +71,27 @@ function rowRejection(value: Record<string, unknown>, settings: ModelSettings = 
   return result.rejection;
 }
 
-/** The copy line as a map from staging column to field text. */
-function columns(copyLine: string): Record<(typeof STAGING_COLUMNS)[number], string> {
-  const fields = copyLine.split('\t');
-  expect(fields).toHaveLength(STAGING_COLUMNS.length);
-  return Object.fromEntries(STAGING_COLUMNS.map((name, i) => [name, fields[i]!])) as Record<
-    (typeof STAGING_COLUMNS)[number],
-    string
-  >;
+const COLUMN_KINDS: Record<(typeof PREDICTION_COLUMNS)[number], FieldKind> = {
+  model: 'text',
+  model_version: 'text',
+  request_id: 'text',
+  ts: 'timestamptz',
+  num_values: 'float8[]',
+  cat_values: 'text[]',
+  missing_count: 'int4',
+  score: 'float8',
+  prediction: 'text',
+  latency_ms: 'float8',
+  status: 'text',
+  traceparent: 'text',
+};
+
+/** The binary COPY tuple decoded into a map from column to value. */
+function columns(valid: ValidRow): Record<(typeof PREDICTION_COLUMNS)[number], FieldValue> {
+  return decodeTuple(
+    valid.tuple,
+    PREDICTION_COLUMNS.map((name) => [name, COLUMN_KINDS[name]] as const),
+  );
 }
 
 describe('parseEnvelope', () => {
@@ -220,45 +234,73 @@ describe('buildRow', () => {
       version: '1',
       requestId: 'req-1',
       epochMs: NOW_MS - 3_600_000,
+      status: 'success',
+      label: null,
       missingFeatures: 0,
       ignoredFeatures: 0,
     });
-    expect(columns(valid.copyLine)).toEqual({
-      seq: '4',
+    expect(columns(valid)).toEqual({
       model: 'churn',
       model_version: '1',
       request_id: 'req-1',
-      ts: '2026-01-31T11:00:00.000Z',
-      num_values: '{12,40.5}',
-      cat_values: '{pro,eu}',
-      missing_count: '0',
-      score: '0.75',
+      ts: new Date('2026-01-31T11:00:00.000Z'),
+      num_values: [12, 40.5],
+      cat_values: ['pro', 'eu'],
+      missing_count: 0,
+      score: 0.75,
       prediction: '1',
-      latency_ms: '3.5',
+      latency_ms: 3.5,
       status: 'success',
-      traceparent: '\\N',
-      label: '\\N',
+      traceparent: null,
     });
   });
 
   it('counts absent and null features as missing and stores NULL, never 0', () => {
     const valid = row(record({ features: { tenure: null, plan: 'pro' } }));
     expect(valid.missingFeatures).toBe(3);
-    const fields = columns(valid.copyLine);
-    expect(fields.num_values).toBe('{NULL,NULL}');
-    expect(fields.cat_values).toBe('{pro,NULL}');
-    expect(fields.missing_count).toBe('3');
+    const fields = columns(valid);
+    expect(fields.num_values).toEqual([null, null]);
+    expect(fields.cat_values).toEqual(['pro', null]);
+    expect(fields.missing_count).toBe(3);
   });
 
   it('keeps a record whose features are all missing', () => {
     const valid = row(record({ features: {} }));
     expect(valid.missingFeatures).toBe(FEATURES.length);
-    expect(columns(valid.copyLine).num_values).toBe('{NULL,NULL}');
+    expect(columns(valid).num_values).toEqual([null, null]);
   });
 
   it('stores a categorical value given as an integer or a boolean as its text', () => {
-    const fields = columns(row(record({ features: { plan: 2, region: true } })).copyLine);
-    expect(fields.cat_values).toBe('{2,true}');
+    const fields = columns(row(record({ features: { plan: 2, region: true } })));
+    expect(fields.cat_values).toEqual(['2', 'true']);
+  });
+
+  it('keeps -0, subnormals and the largest double bit for bit', () => {
+    const text = JSON.stringify(record({ score: 0, latency_ms: 0 }))
+      .replace('"tenure":12', '"tenure":-0')
+      .replace('"charges":40.5', '"charges":5e-324')
+      .replace('"score":0', '"score":1.7976931348623157e308')
+      .replace('"latency_ms":0', '"latency_ms":-0');
+    const parsed = parseEnvelope({ index: 0, text });
+    if (!parsed.ok) throw new Error(parsed.rejection.message);
+    const result = buildRow(0, parsed.value, context());
+    if (!result.ok) throw new Error(result.rejection.message);
+    const fields = columns(result.value);
+    const [tenure, charges] = fields.num_values as number[];
+    expect(Object.is(tenure, -0)).toBe(true);
+    expect(charges).toBe(5e-324);
+    expect(fields.score).toBe(1.7976931348623157e308);
+    expect(Object.is(fields.latency_ms, -0)).toBe(true);
+  });
+
+  it('writes the timestamp to the millisecond, also from epoch seconds', () => {
+    const seconds = (NOW_MS - 1_234_567) / 1000 + 0.0004;
+    expect((columns(row(record({ timestamp: seconds }))).ts as Date).getTime()).toBe(
+      NOW_MS - 1_234_567,
+    );
+    expect(columns(row(record({ timestamp: '2026-01-31T11:59:59.123456Z' }))).ts).toEqual(
+      new Date('2026-01-31T11:59:59.123Z'),
+    );
   });
 
   it('rejects a numeric feature given as a string', () => {
@@ -293,43 +335,50 @@ describe('buildRow', () => {
     const valid = row(record({ features: { tenure: 1, colour: 'red', size: 3 } }), IGNORE);
     expect(valid.ignoredFeatures).toBe(2);
     expect(valid.missingFeatures).toBe(3);
-    const fields = columns(valid.copyLine);
-    expect(fields.num_values).toBe('{1,NULL}');
-    expect(fields.cat_values).toBe('{NULL,NULL}');
+    const fields = columns(valid);
+    expect(fields.num_values).toEqual([1, null]);
+    expect(fields.cat_values).toEqual([null, null]);
   });
 
-  it('stores a boolean label as 1 or 0 and a numeric label as given', () => {
-    expect(columns(row(record({ label: true })).copyLine).label).toBe('1');
-    expect(columns(row(record({ label: false })).copyLine).label).toBe('0');
-    expect(columns(row(record({ label: 0.25 })).copyLine).label).toBe('0.25');
+  it('carries a boolean label as 1 or 0 and a numeric label as given', () => {
+    expect(row(record({ label: true })).label).toBe(1);
+    expect(row(record({ label: false })).label).toBe(0);
+    expect(row(record({ label: 0.25 })).label).toBe(0.25);
+    expect(row(record({ label: null })).label).toBeNull();
   });
 
   it('stores the prediction as text, and a missing status as success', () => {
     const value = record({ prediction: 'churn' });
     delete value.status;
-    const fields = columns(row(value).copyLine);
+    const valid = row(value);
+    const fields = columns(valid);
     expect(fields.prediction).toBe('churn');
     expect(fields.status).toBe('success');
+    expect(valid.status).toBe('success');
   });
 
   it('stores optional fields that are null or absent as NULL', () => {
     const value = record({ score: null, prediction: null, latency_ms: null });
-    const fields = columns(row(value).copyLine);
-    expect([fields.score, fields.prediction, fields.latency_ms, fields.label]).toEqual([
-      '\\N',
-      '\\N',
-      '\\N',
-      '\\N',
+    const fields = columns(row(value));
+    expect([fields.score, fields.prediction, fields.latency_ms, fields.traceparent]).toEqual([
+      null,
+      null,
+      null,
+      null,
     ]);
   });
 
-  it('escapes tabs and newlines in text fields so the copy line keeps its columns', () => {
+  it('stores text with tabs, newlines, backslashes and non-ASCII characters as given', () => {
     const valid = row(
-      record({ request_id: 'a\tb\nc', features: { plan: 'x\ty', region: 'back\\slash' } }),
+      record({
+        request_id: 'a\tb\nc',
+        features: { plan: 'x\ty "q" {}', region: 'back\\slash 日本語 🙂' },
+        traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+      }),
     );
-    const fields = columns(valid.copyLine);
-    expect(fields.request_id).toBe('a\\tb\\nc');
-    expect(fields.cat_values).toBe('{"x\\ty","back\\\\\\\\slash"}');
-    expect(valid.copyLine).not.toContain('\n');
+    const fields = columns(valid);
+    expect(fields.request_id).toBe('a\tb\nc');
+    expect(fields.cat_values).toEqual(['x\ty "q" {}', 'back\\slash 日本語 🙂']);
+    expect(fields.traceparent).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
   });
 });
