@@ -4,7 +4,7 @@
  * rejection by index. Valid records are stored even when others in the batch
  * are bad; a batch with no valid record stores nothing and is a client error.
  */
-import type { Config } from '../config/schema.js';
+import type { Config, ModelSettings } from '../config/schema.js';
 import { modelSettings } from '../config/schema.js';
 import { AppError } from '../core/errors.js';
 import type { ModelRegistry } from '../registry/modelRegistry.js';
@@ -12,7 +12,7 @@ import type { StoredModelVersion } from '../storage/modelStore.js';
 import type { PoolClient } from '../storage/pool.js';
 import type { PredictionStore } from '../storage/predictionStore.js';
 import type { Metrics } from '../telemetry/metrics.js';
-import { KNOWN_STATUSES } from './recordSchema.js';
+import { KNOWN_STATUSES, type PredictionRecord } from './recordSchema.js';
 import type { RawRecord, RecordSplitter } from './recordSplitter.js';
 import type { TimestampBounds } from './timestamp.js';
 import { buildRow, parseEnvelope, type Rejection, type ValidRow } from './validateRecord.js';
@@ -41,6 +41,7 @@ class BatchValidator {
   total = 0;
   private readonly missingVersions = new Set<string>();
   private readonly modelKnown = new Map<string, boolean>();
+  private readonly settings = new Map<string, ModelSettings>();
 
   constructor(
     private readonly registry: ModelRegistry,
@@ -48,50 +49,64 @@ class BatchValidator {
     private readonly bounds: TimestampBounds,
   ) {}
 
-  async add(raw: RawRecord): Promise<void> {
+  /**
+   * Validates one record. Synchronous once the record's version has been
+   * seen in this request — the common case — so a batch does not pay a
+   * promise per record; the first record of a version resolves it.
+   */
+  add(raw: RawRecord): Promise<void> | undefined {
     this.total += 1;
     const envelope = parseEnvelope(raw);
     if (!envelope.ok) {
       this.rejected.push(envelope.rejection);
-      return;
+      return undefined;
     }
     const record = envelope.value;
-    const version = await this.version(record.model, record.model_version);
-    if (!version) {
-      const known = await this.isModelKnown(record.model);
-      this.rejected.push(
-        known
-          ? {
-              index: raw.index,
-              code: 'unknown_version',
-              message: `model ${record.model} has no version ${record.model_version}; register it first`,
-            }
-          : {
-              index: raw.index,
-              code: 'unknown_model',
-              message: `model ${record.model} is not registered`,
-            },
-      );
-      return;
+    const version = this.versions.get(`${record.model}\u0000${record.model_version}`);
+    if (version) {
+      this.build(raw.index, record, version);
+      return undefined;
     }
-    const row = buildRow(raw.index, record, {
+    return this.addFirstOfVersion(raw.index, record);
+  }
+
+  private build(index: number, record: PredictionRecord, version: StoredModelVersion): void {
+    let settings = this.settings.get(record.model);
+    if (!settings) {
+      settings = modelSettings(this.config, record.model);
+      this.settings.set(record.model, settings);
+    }
+    const row = buildRow(index, record, {
       features: version.features,
-      settings: modelSettings(this.config, record.model),
+      settings,
       bounds: this.bounds,
     });
     if (row.ok) this.valid.push(row.value);
     else this.rejected.push(row.rejection);
   }
 
-  private async version(model: string, version: string): Promise<StoredModelVersion | null> {
-    const key = `${model}\u0000${version}`;
-    const seen = this.versions.get(key);
-    if (seen) return seen;
-    if (this.missingVersions.has(key)) return null;
-    const found = await this.registry.get(model, version);
-    if (found) this.versions.set(key, found);
-    else this.missingVersions.add(key);
-    return found;
+  private async addFirstOfVersion(index: number, record: PredictionRecord): Promise<void> {
+    const key = `${record.model}\u0000${record.model_version}`;
+    let version: StoredModelVersion | null = null;
+    if (!this.missingVersions.has(key)) {
+      version = await this.registry.get(record.model, record.model_version);
+      if (version) this.versions.set(key, version);
+      else this.missingVersions.add(key);
+    }
+    if (version) {
+      this.build(index, record, version);
+      return;
+    }
+    const known = await this.isModelKnown(record.model);
+    this.rejected.push(
+      known
+        ? {
+            index,
+            code: 'unknown_version',
+            message: `model ${record.model} has no version ${record.model_version}; register it first`,
+          }
+        : { index, code: 'unknown_model', message: `model ${record.model} is not registered` },
+    );
   }
 
   private async isModelKnown(model: string): Promise<boolean> {
@@ -127,9 +142,15 @@ export class IngestService {
       maxAgeMs: this.options.maxAgeMs,
     });
     for await (const chunk of body) {
-      for (const raw of splitter.push(chunk as Buffer)) await batch.add(raw);
+      for (const raw of splitter.push(chunk as Buffer)) {
+        const pending = batch.add(raw);
+        if (pending) await pending;
+      }
     }
-    for (const raw of splitter.end()) await batch.add(raw);
+    for (const raw of splitter.end()) {
+      const pending = batch.add(raw);
+      if (pending) await pending;
+    }
     return this.store(batch);
   }
 
@@ -140,7 +161,10 @@ export class IngestService {
       maxFutureMs: this.options.maxFutureMs,
       maxAgeMs: this.options.maxAgeMs,
     });
-    for (const raw of records) await batch.add(raw);
+    for (const raw of records) {
+      const pending = batch.add(raw);
+      if (pending) await pending;
+    }
     return this.store(batch);
   }
 
