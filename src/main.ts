@@ -100,12 +100,14 @@ export function composeServices(deps: ComposeDeps): HttpServices {
     config,
     registry,
     runs: runStore,
-    drift: new DriftCheck(
-      pool,
-      referenceStore,
-      new WindowSummaries(pool, new SummaryStore(pool), referenceStore),
-    ),
-    performance: new PerformanceCheck(labelStore),
+    runners: [
+      new DriftCheck(
+        pool,
+        referenceStore,
+        new WindowSummaries(pool, new SummaryStore(pool), referenceStore),
+      ),
+      new PerformanceCheck(labelStore),
+    ],
     metrics,
     logger: logger.child({ component: 'checks' }),
     now,

@@ -15,8 +15,7 @@ import type { StoredModelVersion } from '../storage/modelStore.js';
 import type { RunStore } from '../storage/runStore.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { countRun, publishRun } from './checkMetrics.js';
-import type { DriftCheck } from './driftCheck.js';
-import type { PerformanceCheck } from './performanceCheck.js';
+import type { CheckRunner } from './checkRunner.js';
 
 export interface RunRequest {
   model: string;
@@ -28,14 +27,12 @@ export interface RunRequest {
   windowSeconds?: number | undefined;
 }
 
-export const RUNNABLE_KINDS: readonly CheckKind[] = ['drift', 'performance'];
-
 export interface CheckServiceDeps {
   config: Config;
   registry: ModelRegistry;
   runs: RunStore;
-  drift: DriftCheck;
-  performance: PerformanceCheck;
+  /** One runner per kind of check this service can run. */
+  runners: readonly CheckRunner[];
   metrics: Metrics;
   logger: Logger;
   now: () => number;
@@ -47,8 +44,7 @@ export class CheckService {
   private readonly config: Config;
   private readonly registry: ModelRegistry;
   private readonly runs: RunStore;
-  private readonly drift: DriftCheck;
-  private readonly performance: PerformanceCheck;
+  private readonly runners: ReadonlyMap<CheckKind, CheckRunner>;
   private readonly metrics: Metrics;
   private readonly logger: Logger;
   private readonly now: () => number;
@@ -58,8 +54,7 @@ export class CheckService {
     this.config = deps.config;
     this.registry = deps.registry;
     this.runs = deps.runs;
-    this.drift = deps.drift;
-    this.performance = deps.performance;
+    this.runners = new Map(deps.runners.map((runner) => [runner.kind, runner]));
     this.metrics = deps.metrics;
     this.logger = deps.logger;
     this.now = deps.now;
@@ -87,20 +82,26 @@ export class CheckService {
     return [newest];
   }
 
+  /** The kinds this service can run. */
+  get kinds(): CheckKind[] {
+    return [...this.runners.keys()];
+  }
+
+  private runner(kind: CheckKind): CheckRunner {
+    const runner = this.runners.get(kind);
+    if (!runner) {
+      throw new ValidationError(`check kind "${kind}" cannot be run: use ${this.kinds.join(', ')}`);
+    }
+    return runner;
+  }
+
   private windowSeconds(model: string, kind: CheckKind): number {
-    const settings = modelCheckSettings(this.config, model);
-    return kind === 'performance'
-      ? settings.performance.windowSeconds
-      : settings.drift.windowSeconds;
+    return this.runner(kind).windowSeconds(modelCheckSettings(this.config, model));
   }
 
   /** Runs the check for the named version, or for each version `versionsToCheck` picks. */
   async run(request: RunRequest): Promise<CheckRun[]> {
-    if (!RUNNABLE_KINDS.includes(request.kind)) {
-      throw new ValidationError(
-        `check kind "${request.kind}" cannot be run: use ${RUNNABLE_KINDS.join(' or ')}`,
-      );
-    }
+    this.runner(request.kind);
     let versions: StoredModelVersion[];
     if (request.version !== undefined) {
       const version = await this.registry.get(request.model, request.version);
@@ -119,6 +120,7 @@ export class CheckService {
 
   private async runVersion(version: StoredModelVersion, request: RunRequest): Promise<CheckRun> {
     const settings = modelCheckSettings(this.config, version.model);
+    const runner = this.runner(request.kind);
     const startedAt = new Date(this.now());
     const windowSeconds = request.windowSeconds ?? this.windowSeconds(version.model, request.kind);
     const windowEnd = startedAt.getTime();
@@ -131,56 +133,11 @@ export class CheckService {
     let run: Omit<NewRun, 'finishedAt'>;
 
     try {
-      if (request.kind === 'drift') {
-        const outcome = await this.drift.run(version, settings.drift, {
-          startMs: windowStart,
-          endMs: windowEnd,
-        });
-        const report = outcome.report;
-        run = {
-          ...base(),
-          status: report.status,
-          path: outcome.path,
-          rows: outcome.rows,
-          summary: {
-            dataset: report.dataset,
-            driftedFeatures: report.features.filter((f) => f.drifted).map((f) => f.feature),
-            insufficientFeatures: report.features
-              .filter((f) => f.status === 'insufficient_data')
-              .map((f) => f.feature),
-            score: report.score && {
-              status: report.score.status,
-              drifted: report.score.drifted,
-              pValue: report.score.decisive.pValue,
-              statistic: report.score.decisive.statistic,
-            },
-            policy: report.policy,
-            path: outcome.path,
-            ...(report.approximation ? { approximation: report.approximation } : {}),
-          },
-          results: report.results,
-        };
-      } else {
-        const outcome = await this.performance.run(version, settings.performance, {
-          startMs: windowStart,
-          endMs: windowEnd,
-        });
-        run = {
-          ...base(),
-          status: outcome.status,
-          path: null,
-          rows: outcome.rows,
-          summary: {
-            labelledRows: outcome.labelledRows,
-            metrics: outcome.metrics,
-            breaches: outcome.breaches,
-            floors: settings.performance.floors,
-            unscoredRows: outcome.unscoredRows,
-            undefinedMetrics: outcome.undefinedMetrics,
-          },
-          results: outcome.results,
-        };
-      }
+      const outcome = await runner.run(version, settings, {
+        startMs: windowStart,
+        endMs: windowEnd,
+      });
+      run = { ...base(), ...outcome };
     } catch (error) {
       if (
         isConnectionError(error) ||

@@ -4,7 +4,7 @@
  * layer. Up to `exactLimit` rows the tests run on the raw values; beyond, on
  * mergeable per-hour summaries (see windowSummaries.ts).
  */
-import type { DriftCheckSettings } from '../config/checksSchema.js';
+import type { CheckSettings, DriftCheckSettings } from '../config/checksSchema.js';
 import type { ReferenceProfile } from '../core/referenceProfile.js';
 import { evaluateDrift, type DriftReport } from '../drift/index.js';
 import { featureLayout } from '../ingest/featureLayout.js';
@@ -13,6 +13,7 @@ import type { Pool } from '../storage/pool.js';
 import type { ReferenceStore } from '../storage/referenceStore.js';
 import { countWindow, readWindow, type WindowQuery } from '../storage/windowReader.js';
 import { CheckCannotRun } from './checkErrors.js';
+import type { CheckOutcome, CheckRunner, CheckWindow } from './checkRunner.js';
 import { WindowColumns } from './windowColumns.js';
 import type { WindowSummaries } from './windowSummaries.js';
 
@@ -49,14 +50,52 @@ export function testedReference(
   };
 }
 
-export class DriftCheck {
+export class DriftCheck implements CheckRunner {
+  readonly kind = 'drift' as const;
+
   constructor(
     private readonly pool: Pool,
     private readonly references: ReferenceStore,
     private readonly summaries: WindowSummaries,
   ) {}
 
+  windowSeconds(settings: CheckSettings): number {
+    return settings.drift.windowSeconds;
+  }
+
   async run(
+    version: StoredModelVersion,
+    settings: CheckSettings,
+    window: CheckWindow,
+  ): Promise<CheckOutcome> {
+    const outcome = await this.evaluate(version, settings.drift, window);
+    const report = outcome.report;
+    return {
+      status: report.status,
+      path: outcome.path,
+      rows: outcome.rows,
+      summary: {
+        dataset: report.dataset,
+        driftedFeatures: report.features.filter((f) => f.drifted).map((f) => f.feature),
+        insufficientFeatures: report.features
+          .filter((f) => f.status === 'insufficient_data')
+          .map((f) => f.feature),
+        score: report.score && {
+          status: report.score.status,
+          drifted: report.score.drifted,
+          pValue: report.score.decisive.pValue,
+          statistic: report.score.decisive.statistic,
+        },
+        policy: report.policy,
+        path: outcome.path,
+        ...(report.approximation ? { approximation: report.approximation } : {}),
+      },
+      results: report.results,
+    };
+  }
+
+  /** The drift report of one window, and which path computed it. */
+  async evaluate(
     version: StoredModelVersion,
     settings: DriftCheckSettings,
     window: DriftWindow,

@@ -19,7 +19,10 @@ export const durationSchema = z
   .string()
   .regex(DURATION, 'a duration like 90s, 30m, 1h or 7d')
   // zod runs refinements even after the regex failed, so this one must not throw.
-  .refine((text) => !DURATION.test(text.trim()) || parseDuration(text) > 0, 'must be longer than 0');
+  .refine(
+    (text) => !DURATION.test(text.trim()) || parseDuration(text) > 0,
+    'must be longer than 0',
+  );
 
 export const cronSchema = z
   .string()
@@ -66,12 +69,36 @@ export const performanceCheckSchema = z.strictObject({
   floors: floorsSchema.optional(),
 });
 
+export const parityCheckSchema = z.strictObject({
+  /** Parity checks run for versions that have an ONNX artifact. */
+  enabled: z.boolean().optional(),
+  schedule: cronSchema.optional(),
+  window: durationSchema.optional(),
+  /** Predictions re-scored per run, sampled evenly from the window. */
+  sampleSize: z.number().int().min(1).max(5_000_000).optional(),
+  /** A row mismatches when |logged − recomputed| > atol + rtol·|recomputed|. */
+  atol: z.number().min(0).optional(),
+  rtol: z.number().min(0).optional(),
+  /** Mismatch ratio above which the run is `degraded` and a diagnosis is attempted. */
+  maxMismatchRatio: z.number().min(0).max(1).optional(),
+});
+
+export const shadowSchema = z.strictObject({
+  /** The version scored beside the one serving. */
+  challenger: z.string().min(1),
+  schedule: cronSchema.optional(),
+  window: durationSchema.optional(),
+  sampleSize: z.number().int().min(1).max(5_000_000).optional(),
+});
+
 export const checksSchema = z.strictObject({
   drift: driftCheckSchema.optional(),
   performance: performanceCheckSchema.optional(),
+  parity: parityCheckSchema.optional(),
 });
 
 export type ChecksInput = z.output<typeof checksSchema>;
+export type ShadowInput = z.output<typeof shadowSchema> | undefined;
 
 export interface DriftCheckSettings {
   enabled: boolean;
@@ -97,9 +124,29 @@ export interface PerformanceCheckSettings {
   floors: z.output<typeof floorsSchema>;
 }
 
+export interface ParityCheckSettings {
+  enabled: boolean;
+  schedule: string;
+  windowSeconds: number;
+  sampleSize: number;
+  atol: number;
+  rtol: number;
+  maxMismatchRatio: number;
+}
+
+export interface ShadowSettings {
+  challenger: string;
+  schedule: string;
+  windowSeconds: number;
+  sampleSize: number;
+}
+
 export interface CheckSettings {
   drift: DriftCheckSettings;
   performance: PerformanceCheckSettings;
+  parity: ParityCheckSettings;
+  /** null: no challenger is shadowed. */
+  shadow: ShadowSettings | null;
 }
 
 export const BUILT_IN_CHECKS = {
@@ -122,13 +169,31 @@ export const BUILT_IN_CHECKS = {
     // The article's training pipeline gates deployment at AUC >= 0.85.
     floors: { auc: 0.85 },
   },
+  parity: {
+    enabled: true,
+    schedule: '*/10 * * * *',
+    window: '1h',
+    sampleSize: 10_000,
+    // float32 inference: about 7 significant digits, so differences below
+    // 1e-5 absolute or 1e-4 relative are rounding, not skew.
+    atol: 1e-5,
+    rtol: 1e-4,
+    maxMismatchRatio: 0.01,
+  },
+  shadow: {
+    schedule: '*/10 * * * *',
+    window: '1h',
+    sampleSize: 10_000,
+  },
 } as const;
 
 /** Merges per-model settings over the defaults over the built-in values. */
 export function resolveCheckSettings(
   defaults: ChecksInput | undefined,
   own: ChecksInput | undefined,
+  shadow?: ShadowInput,
 ): CheckSettings {
+  const parity = { ...defaults?.parity, ...own?.parity };
   const drift = { ...defaults?.drift, ...own?.drift };
   const performance = { ...defaults?.performance, ...own?.performance };
   const builtIn = BUILT_IN_CHECKS;
@@ -163,5 +228,22 @@ export function resolveCheckSettings(
       minLabels: performance.minLabels ?? builtIn.performance.minLabels,
       floors: performance.floors ?? { ...builtIn.performance.floors },
     },
+    parity: {
+      enabled: parity.enabled ?? builtIn.parity.enabled,
+      schedule: parity.schedule ?? builtIn.parity.schedule,
+      windowSeconds: parseDuration(parity.window ?? builtIn.parity.window),
+      sampleSize: parity.sampleSize ?? builtIn.parity.sampleSize,
+      atol: parity.atol ?? builtIn.parity.atol,
+      rtol: parity.rtol ?? builtIn.parity.rtol,
+      maxMismatchRatio: parity.maxMismatchRatio ?? builtIn.parity.maxMismatchRatio,
+    },
+    shadow: shadow
+      ? {
+          challenger: shadow.challenger,
+          schedule: shadow.schedule ?? builtIn.shadow.schedule,
+          windowSeconds: parseDuration(shadow.window ?? builtIn.shadow.window),
+          sampleSize: shadow.sampleSize ?? builtIn.shadow.sampleSize,
+        }
+      : null,
   };
 }

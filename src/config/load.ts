@@ -183,6 +183,11 @@ export function loadConfig(options: LoadOptions = {}): Config {
     throw new ConfigError(problems);
   }
   checkExposure(result.data, problems);
+  if (result.data.models.defaults.shadow) {
+    problems.push(
+      'models.defaults.shadow: a challenger is a version of one model; set it under models.settings.<model>.shadow',
+    );
+  }
   if (result.data.ingest.maxAgeDays > result.data.retention.predictionsDays) {
     problems.push(
       `ingest.maxAgeDays (${result.data.ingest.maxAgeDays}) is longer than retention.predictionsDays (${result.data.retention.predictionsDays}): accepted records would be deleted at once`,

@@ -8,6 +8,7 @@ import {
   checksSchema,
   cronSchema,
   resolveCheckSettings,
+  shadowSchema,
   type CheckSettings,
 } from './checksSchema.js';
 
@@ -32,8 +33,10 @@ export const modelSettingsSchema = z.strictObject({
    * the extra features, store the record, and count them.
    */
   unknownFeatures: z.enum(['reject', 'ignore']).optional(),
-  /** Scheduled checks: `drift` and `performance`. */
+  /** Scheduled checks: `drift`, `performance` and `parity`. */
   checks: checksSchema.optional(),
+  /** A challenger version scored beside the serving one (per model only). */
+  shadow: shadowSchema.optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -134,5 +137,6 @@ export function modelSettings(config: Config, model: string): ModelSettings {
 
 /** Check settings of one model: its own over `models.defaults.checks` over built-in values. */
 export function modelCheckSettings(config: Config, model: string): CheckSettings {
-  return resolveCheckSettings(config.models.defaults.checks, config.models.settings[model]?.checks);
+  const own = config.models.settings[model];
+  return resolveCheckSettings(config.models.defaults.checks, own?.checks, own?.shadow);
 }

@@ -200,6 +200,42 @@ export const METRICS = {
     'Labelled rows in the window of the latest performance check.',
     ['model', 'model_version'] as const,
   ),
+  parityMismatchRatio: metric(
+    'driftwatch_parity_mismatch_ratio',
+    'gauge',
+    'Share of re-scored predictions whose logged score the registered ONNX model does not reproduce, in the latest parity check.',
+    ['model', 'model_version'] as const,
+  ),
+  parityMaxAbsDiff: metric(
+    'driftwatch_parity_max_abs_diff',
+    'gauge',
+    'Largest absolute difference between a logged score and the ONNX model score in the latest parity check.',
+    ['model', 'model_version'] as const,
+  ),
+  parityRowsCheckedTotal: metric(
+    'driftwatch_parity_rows_checked_total',
+    'counter',
+    'Logged predictions re-scored by parity checks.',
+    ['model', 'model_version'] as const,
+  ),
+  parityUnscorableRowsTotal: metric(
+    'driftwatch_parity_unscorable_rows_total',
+    'counter',
+    'Logged predictions parity checks could not rebuild into model input (missing feature, unknown category).',
+    ['model', 'model_version'] as const,
+  ),
+  shadowAgreementRatio: metric(
+    'driftwatch_shadow_agreement_ratio',
+    'gauge',
+    'Share of predictions on which the challenger version takes the same decision as the serving version, in the latest shadow run.',
+    ['model', 'model_version', 'challenger'] as const,
+  ),
+  shadowScoreMeanAbsDiff: metric(
+    'driftwatch_shadow_score_mean_abs_diff',
+    'gauge',
+    'Mean absolute difference between the serving and the challenger scores in the latest shadow run.',
+    ['model', 'model_version', 'challenger'] as const,
+  ),
   retentionPartitionsDroppedTotal: metric(
     'driftwatch_retention_partitions_dropped_total',
     'counter',

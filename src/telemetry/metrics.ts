@@ -81,6 +81,12 @@ export class Metrics {
   readonly modelMae = gauge(this.registry, 'modelMae');
   readonly modelRmse = gauge(this.registry, 'modelRmse');
   readonly modelLabelledRows = gauge(this.registry, 'modelLabelledRows');
+  readonly parityMismatchRatio = gauge(this.registry, 'parityMismatchRatio');
+  readonly parityMaxAbsDiff = gauge(this.registry, 'parityMaxAbsDiff');
+  readonly parityRowsCheckedTotal = counter(this.registry, 'parityRowsCheckedTotal');
+  readonly parityUnscorableRowsTotal = counter(this.registry, 'parityUnscorableRowsTotal');
+  readonly shadowAgreementRatio = gauge(this.registry, 'shadowAgreementRatio');
+  readonly shadowScoreMeanAbsDiff = gauge(this.registry, 'shadowScoreMeanAbsDiff');
   readonly retentionPartitionsDroppedTotal = counter(
     this.registry,
     'retentionPartitionsDroppedTotal',
