@@ -257,7 +257,7 @@ program
   )
   .addOption(
     new Option('-k, --kind <kind>', 'check kind')
-      .choices(['drift', 'performance'])
+      .choices(['drift', 'performance', 'parity', 'shadow'])
       .default('drift'),
   )
   .option(

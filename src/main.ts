@@ -8,9 +8,13 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { CheckService } from './checks/checkService.js';
 import { DriftCheck } from './checks/driftCheck.js';
+import { ParityCheck } from './checks/parityCheck.js';
 import { PerformanceCheck } from './checks/performanceCheck.js';
+import { ShadowCheck } from './checks/shadowCheck.js';
+import { SessionCache } from './scoring/index.js';
 import { WindowSummaries } from './checks/windowSummaries.js';
 import { modelCheckSettings, type Config } from './config/schema.js';
+import type { CheckKind } from './core/run.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { applyRetention } from './storage/retention.js';
 import { RunStore } from './storage/runStore.js';
@@ -82,6 +86,17 @@ export interface ComposeDeps {
   metrics: Metrics;
   partitions: PartitionManager;
   now: () => number;
+  /** ONNX sessions (default: a new cache on the configured models folder). */
+  sessions?: SessionCache;
+}
+
+export function createSessionCache(config: Config, logger: Logger): SessionCache {
+  return new SessionCache({
+    modelsDir: config.models.directory,
+    intraOpThreads: config.scoring.intraOpThreads,
+    batchSize: config.scoring.batchSize,
+    logger: logger.child({ component: 'scoring' }),
+  });
 }
 
 /** Builds every service on one pool; what the HTTP layer needs, plus the check service. */
@@ -91,6 +106,7 @@ export function composeServices(deps: ComposeDeps): HttpServices {
   const referenceStore = new ReferenceStore(pool);
   const labelStore = new LabelStore(pool);
   const runStore = new RunStore(pool);
+  const sessions = deps.sessions ?? createSessionCache(config, logger);
   const bounds = () => ({
     nowMs: now(),
     maxFutureMs: config.ingest.maxFutureSeconds * 1000,
@@ -107,6 +123,8 @@ export function composeServices(deps: ComposeDeps): HttpServices {
         new WindowSummaries(pool, new SummaryStore(pool), referenceStore),
       ),
       new PerformanceCheck(labelStore),
+      new ParityCheck(pool, sessions, registry),
+      new ShadowCheck(pool, sessions, registry),
     ],
     metrics,
     logger: logger.child({ component: 'checks' }),
@@ -176,7 +194,9 @@ export async function startService(
     cleanups.push(() => clearInterval(partitionTimer));
 
     const metrics = new Metrics();
-    const services = composeServices({ config, pool, logger, metrics, partitions, now });
+    const sessions = createSessionCache(config, logger);
+    cleanups.push(() => sessions.close());
+    const services = composeServices({ config, pool, logger, metrics, partitions, now, sessions });
     const { registry, checks } = services;
     const manifests = await registry.registerManifests(config.models.directory);
     if (manifests.registered.length + manifests.failed.length > 0) {
@@ -274,15 +294,23 @@ function startScheduler(deps: SchedulerDeps): { scheduler: Scheduler; stop(): Pr
   const added = new Set<string>();
 
   const reconcile = async (): Promise<void> => {
-    const models = new Set((await registry.list()).map((version) => version.model));
+    const versions = await registry.list();
+    const models = new Set(versions.map((version) => version.model));
     for (const model of models) {
       const settings = modelCheckSettings(config, model);
-      for (const kind of ['drift', 'performance'] as const) {
+      const hasOnnx = versions.some((v) => v.model === model && v.onnx !== null);
+      const wanted: [CheckKind, string, boolean][] = [
+        ['drift', settings.drift.schedule, settings.drift.enabled],
+        ['performance', settings.performance.schedule, settings.performance.enabled],
+        ['parity', settings.parity.schedule, settings.parity.enabled && hasOnnx],
+        ['shadow', settings.shadow?.schedule ?? '', settings.shadow !== null && hasOnnx],
+      ];
+      for (const [kind, schedule, enabled] of wanted) {
         const name = `${kind}:${model}`;
-        if (added.has(name) || !settings[kind].enabled) continue;
+        if (added.has(name) || !enabled) continue;
         scheduler.add({
           name,
-          schedule: settings[kind].schedule,
+          schedule,
           run: async () => {
             await checks.run({ model, kind, trigger: 'schedule' });
           },

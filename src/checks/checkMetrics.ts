@@ -93,12 +93,44 @@ export function publishPerformanceRun(metrics: Metrics, run: CheckRun): void {
   setOrRemove(metrics.modelLabelledRows, version, typeof labelled === 'number' ? labelled : null);
 }
 
+export function publishParityRun(metrics: Metrics, run: CheckRun): void {
+  const version = { model: run.model, model_version: run.version };
+  setOrRemove(
+    metrics.parityMismatchRatio,
+    version,
+    run.summary.mismatchRatio as number | null | undefined,
+  );
+  setOrRemove(
+    metrics.parityMaxAbsDiff,
+    version,
+    run.summary.maxAbsDiff as number | null | undefined,
+  );
+}
+
+export function publishShadowRun(metrics: Metrics, run: CheckRun): void {
+  const challenger = run.summary.challenger;
+  if (typeof challenger !== 'string') return;
+  const labels = { model: run.model, model_version: run.version, challenger };
+  setOrRemove(
+    metrics.shadowAgreementRatio,
+    labels,
+    run.summary.agreement as number | null | undefined,
+  );
+  setOrRemove(
+    metrics.shadowScoreMeanAbsDiff,
+    labels,
+    run.summary.meanAbsDiff as number | null | undefined,
+  );
+}
+
 /** The gauges of a run: what it found, how many rows, and when a check last succeeded. */
 export function publishRun(metrics: Metrics, run: CheckRun): void {
   const version = { model: run.model, model_version: run.version };
   if (run.status !== 'error') {
     if (run.kind === 'drift') publishDriftRun(metrics, run);
     if (run.kind === 'performance') publishPerformanceRun(metrics, run);
+    if (run.kind === 'parity') publishParityRun(metrics, run);
+    if (run.kind === 'shadow') publishShadowRun(metrics, run);
     metrics.checkLastSuccessTimestampSeconds.set(
       { ...version, kind: run.kind },
       run.finishedAt.getTime() / 1000,
@@ -110,6 +142,11 @@ export function publishRun(metrics: Metrics, run: CheckRun): void {
 /** Counters and durations: only for runs that happen in this process, not for restored ones. */
 export function countRun(metrics: Metrics, run: CheckRun): void {
   metrics.checkRunsTotal.inc({ model: run.model, kind: run.kind, status: run.status });
+  if (run.kind === 'parity' && run.status !== 'error') {
+    const version = { model: run.model, model_version: run.version };
+    metrics.parityRowsCheckedTotal.inc(version, Number(run.summary.rowsChecked ?? 0));
+    metrics.parityUnscorableRowsTotal.inc(version, Number(run.summary.unscorableRows ?? 0));
+  }
   metrics.checkDurationSeconds.observe(
     { kind: run.kind },
     (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000,

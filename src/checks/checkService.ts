@@ -76,9 +76,26 @@ export class CheckService {
     const seconds = windowSeconds ?? this.windowSeconds(model, kind);
     const end = this.now();
     const active = new Set(await this.activeVersions(model, end - seconds * 1000, end));
-    const withTraffic = versions.filter((v) => active.has(v.version));
+    const settings = modelCheckSettings(this.config, model);
+    // Parity needs the version's own model file; shadowing compares the
+    // serving versions with the challenger, not the challenger with itself.
+    const eligible = versions.filter((v) =>
+      kind === 'parity'
+        ? v.onnx !== null
+        : kind === 'shadow'
+          ? v.version !== settings.shadow?.challenger
+          : true,
+    );
+    if (eligible.length === 0) {
+      throw new ValidationError(
+        kind === 'parity'
+          ? `no version of ${model} has an ONNX artifact to check parity with`
+          : `no version of ${model} to shadow`,
+      );
+    }
+    const withTraffic = eligible.filter((v) => active.has(v.version));
     if (withTraffic.length > 0) return withTraffic;
-    const newest = versions.reduce((a, b) => (b.createdAt > a.createdAt ? b : a));
+    const newest = eligible.reduce((a, b) => (b.createdAt > a.createdAt ? b : a));
     return [newest];
   }
 

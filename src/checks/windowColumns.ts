@@ -10,6 +10,8 @@ import type { WindowRowSink } from '../storage/windowReader.js';
 export class WindowColumns implements WindowRowSink {
   readonly features: Record<string, FeatureValue[]> = {};
   readonly scores: (number | null)[] = [];
+  /** Request ids, when the query reads them. */
+  readonly ids: string[] = [];
   rows = 0;
   private readonly numericTargets: (FeatureValue[] | undefined)[];
   private readonly categoricalTargets: (FeatureValue[] | undefined)[];
@@ -33,6 +35,10 @@ export class WindowColumns implements WindowRowSink {
 
   score(value: number | null): void {
     this.scores.push(value);
+  }
+
+  requestId(value: string): void {
+    this.ids.push(value);
   }
 
   endRow(): void {

@@ -131,12 +131,51 @@ function performanceLines(run: RunView): string[] {
   return lines;
 }
 
+function parityLines(run: RunView): string[] {
+  const s = run.summary;
+  const byReason = (s.unscorableByReason as Record<string, number> | undefined) ?? {};
+  const reasons = Object.entries(byReason).map(([reason, count]) => `${reason}: ${count}`);
+  const lines = [
+    `re-scored ${String(s.rowsChecked)} of ${String(s.sampledRows)} sampled rows: ${String(s.mismatches)} mismatch (ratio ${fixed(s.mismatchRatio as number | null)}, limit ${fixed(s.maxMismatchRatio as number | null)}), max |diff| ${fixed(s.maxAbsDiff as number | null, 6)}, p99 ${fixed(s.p99AbsDiff as number | null, 6)}`,
+    `unscorable rows: ${String(s.unscorableRows)}${reasons.length > 0 ? ` (${reasons.join(', ')})` : ''}`,
+  ];
+  const worst =
+    (s.worst as { requestId: string; logged: number; recomputed: number }[] | undefined) ?? [];
+  if (worst.length > 0 && Number(s.mismatches) > 0) {
+    lines.push('worst rows:');
+    for (const row of worst.slice(0, 5)) {
+      lines.push(
+        `  ${row.requestId}  logged ${fixed(row.logged, 6)}  model ${fixed(row.recomputed, 6)}`,
+      );
+    }
+  }
+  const diagnosis = s.diagnosis as { message?: string } | undefined;
+  if (diagnosis?.message) lines.push(`diagnosis: ${diagnosis.message}`);
+  return lines;
+}
+
+function shadowLines(run: RunView): string[] {
+  const s = run.summary;
+  const ks = s.ks as { statistic: number; pValue: number } | null | undefined;
+  return [
+    `challenger version ${String(s.challenger)} on ${String(s.comparedRows)} rows: decisions agree on ${fixed(s.agreement as number | null)} of them`,
+    `score |diff|: mean ${fixed(s.meanAbsDiff as number | null, 6)}, max ${fixed(s.maxAbsDiff as number | null, 6)}; KS D ${fixed(ks?.statistic)} (p ${fixed(ks?.pValue)})`,
+  ];
+}
+
 export function formatRun(run: RunView): string {
   const header =
     `run ${run.id}  ${run.model} version ${run.model_version}  ${run.kind}  status ${run.status.toUpperCase()}\n` +
     `window ${run.window.start} → ${run.window.end}  rows ${run.rows ?? '-'}${run.path ? ` (${run.path})` : ''}`;
   if (run.status === 'error') return `${header}\nerror: ${run.error ?? 'unknown'}`;
-  const body = run.kind === 'drift' ? driftLines(run) : performanceLines(run);
+  const body =
+    run.kind === 'drift'
+      ? driftLines(run)
+      : run.kind === 'parity'
+        ? parityLines(run)
+        : run.kind === 'shadow'
+          ? shadowLines(run)
+          : performanceLines(run);
   return [header, ...body].join('\n');
 }
 

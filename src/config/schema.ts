@@ -98,6 +98,14 @@ export const configSchema = z.strictObject({
       settings: z.record(nameSchema, modelSettingsSchema).default({}),
     })
     .prefault({}),
+  scoring: z
+    .strictObject({
+      /** onnxruntime threads per operator (0: onnxruntime decides). One leaves a core for ingestion. */
+      intraOpThreads: z.number().int().min(0).max(64).default(1),
+      /** Rows per session.run. */
+      batchSize: z.number().int().min(1).max(1_000_000).default(4_096),
+    })
+    .prefault({}),
   scheduler: z
     .strictObject({
       /** Run scheduled checks in this replica (every replica may; each slot runs once). */

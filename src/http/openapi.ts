@@ -226,7 +226,7 @@ export function buildOpenApiDocument(): Schema {
               name: 'kind',
               in: 'path',
               required: true,
-              schema: { type: 'string', enum: ['drift', 'performance'] },
+              schema: { type: 'string', enum: ['drift', 'performance', 'parity', 'shadow'] },
             },
             ...queryParameters(runCheckQuerySchema),
           ],

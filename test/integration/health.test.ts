@@ -153,7 +153,14 @@ describe('an app whose database cannot be reached', () => {
     const logger = pino({ level: 'silent' });
     const metrics = new Metrics({ defaultMetrics: false });
     const app = createApp(
-      composeServices({ config, pool, logger, metrics, partitions: new PartitionManager(pool), now: Date.now }),
+      composeServices({
+        config,
+        pool,
+        logger,
+        metrics,
+        partitions: new PartitionManager(pool),
+        now: Date.now,
+      }),
     );
     server = await new Promise<Server>((resolve, reject) => {
       const listening = app.listen(0, '127.0.0.1', () => resolve(listening));

@@ -1,0 +1,246 @@
+/**
+ * Serving parity: re-scores a sample of the window's logged predictions with
+ * the version's registered ONNX model and compares the result with the
+ * logged score. A mismatch means training/serving skew — a feature scaled
+ * differently in the serving code, a stale model file, the wrong version
+ * deployed, a feature defaulted to 0. When too many rows mismatch, the other
+ * registered versions of the model are tried on the mismatching rows to name
+ * the one that was actually served.
+ */
+import type { CheckSettings } from '../config/checksSchema.js';
+import type { RunResult } from '../core/run.js';
+import type { ModelRegistry } from '../registry/modelRegistry.js';
+import {
+  assembleInputs,
+  compareScores,
+  featureRowsByName,
+  findReproducingVersions,
+  prepareRows,
+  selectRows,
+  type ColumnarFeatureRows,
+  type SessionCache,
+} from '../scoring/index.js';
+import type { StoredModelVersion } from '../storage/modelStore.js';
+import type { Pool } from '../storage/pool.js';
+import { countWindow, readWindow } from '../storage/windowReader.js';
+import { CheckCannotRun } from './checkErrors.js';
+import type { CheckOutcome, CheckRunner, CheckWindow } from './checkRunner.js';
+import { WindowColumns } from './windowColumns.js';
+import { featureLayout } from '../ingest/featureLayout.js';
+
+const PARITY_FEATURE = '__parity__';
+/** A candidate version "reproduces" the mismatching rows when it matches at least this share of them. */
+const REPRODUCTION_SHARE = 0.9;
+
+export interface SampledWindow {
+  /** Rows in the whole window. */
+  windowRows: number;
+  columns: WindowColumns;
+  rows: ColumnarFeatureRows;
+}
+
+/**
+ * Reads up to `sampleSize` rows of the window, with request ids: every row
+ * when the window is small enough, else a deterministic hash sample.
+ */
+export async function sampleWindow(
+  pool: Pool,
+  version: StoredModelVersion,
+  window: CheckWindow,
+  sampleSize: number,
+): Promise<SampledWindow> {
+  const layout = featureLayout(version.features);
+  const query = {
+    model: version.model,
+    version: version.version,
+    startMs: window.startMs,
+    endMs: window.endMs,
+    numeric: layout.numeric.length > 0,
+    categorical: layout.categorical.length > 0,
+    score: true,
+    requestId: true,
+  };
+  const windowRows = await countWindow(pool, query);
+  const columns = new WindowColumns(layout, new Set(version.features.map((f) => f.name)));
+  if (windowRows > 0) {
+    await readWindow(
+      pool,
+      { ...query, sampleFraction: Math.min(1, sampleSize / windowRows) },
+      columns,
+    );
+  }
+  const rows = featureRowsByName(version.features, columns.features, columns.rows);
+  return { windowRows, columns, rows };
+}
+
+function parityRow(
+  test: string,
+  statistic: number | null,
+  drifted: boolean,
+  checked: number,
+  unscorable: number,
+): RunResult {
+  return {
+    feature: PARITY_FEATURE,
+    test,
+    status: drifted ? 'drift' : 'ok',
+    statistic,
+    pValue: null,
+    adjustedPValue: null,
+    effectSize: null,
+    drifted,
+    nReference: 0,
+    nCurrent: checked,
+    missingCurrent: unscorable,
+  };
+}
+
+export class ParityCheck implements CheckRunner {
+  readonly kind = 'parity' as const;
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly sessions: SessionCache,
+    private readonly registry: ModelRegistry,
+  ) {}
+
+  windowSeconds(settings: CheckSettings): number {
+    return settings.parity.windowSeconds;
+  }
+
+  async run(
+    version: StoredModelVersion,
+    settings: CheckSettings,
+    window: CheckWindow,
+  ): Promise<CheckOutcome> {
+    if (!version.onnx) {
+      throw new CheckCannotRun(
+        `${version.model} version ${version.version} has no ONNX artifact: register one (onnx.path in the version definition or its models/ manifest) to check serving parity`,
+      );
+    }
+    // A missing file, a sha256 mismatch or a broken graph throws here and
+    // becomes an `error` run with the reason.
+    const loaded = await this.sessions.get(version.model, version.version, version.onnx);
+    const parity = settings.parity;
+    const sample = await sampleWindow(this.pool, version, window, parity.sampleSize);
+    // Rows are checked once here and written batch by batch into one reused
+    // buffer at scoring time, rather than building whole-window tensors.
+    const inputs = prepareRows(loaded.planInputs(version.features), sample.rows);
+    const recomputed = await loaded.score(inputs);
+    const comparison = compareScores({
+      requestIds: sample.columns.ids,
+      logged: sample.columns.scores,
+      recomputed,
+      rowIndex: inputs.rowIndex,
+      atol: parity.atol,
+      rtol: parity.rtol,
+    });
+
+    const unscorableByReason: Record<string, number> = {};
+    for (const row of inputs.unscorable) {
+      const key = `${row.kind}:${row.feature}`;
+      unscorableByReason[key] = (unscorableByReason[key] ?? 0) + 1;
+    }
+    const broken =
+      comparison.mismatchRatio !== null && comparison.mismatchRatio > parity.maxMismatchRatio;
+    const diagnosis = broken
+      ? await this.diagnose(version, sample, comparison.mismatchIndices, parity)
+      : null;
+    const status =
+      comparison.rowsChecked === 0
+        ? 'insufficient_data'
+        : broken
+          ? ('degraded' as const)
+          : ('ok' as const);
+
+    const checked = comparison.rowsChecked;
+    const unscorable = inputs.unscorable.length;
+    return {
+      status,
+      path: null,
+      rows: sample.windowRows,
+      summary: {
+        sampledRows: sample.columns.rows,
+        rowsChecked: checked,
+        mismatches: comparison.mismatches,
+        mismatchRatio: comparison.mismatchRatio,
+        maxAbsDiff: comparison.maxAbsDiff,
+        p99AbsDiff: comparison.p99AbsDiff,
+        unscorableRows: unscorable,
+        unscorableByReason,
+        unloggedRows: comparison.unlogged,
+        worst: comparison.worst.map((row) => ({
+          requestId: row.requestId,
+          logged: row.logged,
+          recomputed: row.recomputed,
+          absDiff: row.absDiff,
+        })),
+        tolerance: { atol: parity.atol, rtol: parity.rtol },
+        maxMismatchRatio: parity.maxMismatchRatio,
+        modelSha256: loaded.sha256,
+        ...(diagnosis ? { diagnosis } : {}),
+      },
+      results: [
+        parityRow('mismatch_ratio', comparison.mismatchRatio, broken, checked, unscorable),
+        parityRow('max_abs_diff', comparison.maxAbsDiff, false, checked, unscorable),
+        parityRow('p99_abs_diff', comparison.p99AbsDiff, false, checked, unscorable),
+      ],
+    };
+  }
+
+  /**
+   * Scores the mismatching rows with every other registered version that has
+   * an ONNX artifact, and names the versions that reproduce them.
+   */
+  private async diagnose(
+    version: StoredModelVersion,
+    sample: SampledWindow,
+    mismatchIndices: readonly number[],
+    parity: CheckSettings['parity'],
+  ): Promise<{
+    reproducedBy: { version: string; share: number }[];
+    tried: string[];
+    failed: Record<string, string>;
+    message: string;
+  }> {
+    const others = (await this.registry.list()).filter(
+      (v) => v.model === version.model && v.version !== version.version && v.onnx !== null,
+    );
+    const logged = mismatchIndices.map((i) => sample.columns.scores[i] ?? Number.NaN);
+    const candidates: { version: string; recomputed: Float64Array }[] = [];
+    const failed: Record<string, string> = {};
+    for (const other of others) {
+      try {
+        const loaded = await this.sessions.get(other.model, other.version, other.onnx!);
+        // The logged rows follow this version's schema; the other version takes
+        // the features it knows by name (one it lacks is missing → unscorable).
+        const byName = featureRowsByName(
+          other.features,
+          sample.columns.features,
+          sample.columns.rows,
+        );
+        const inputs = assembleInputs(
+          loaded.planInputs(other.features),
+          selectRows(byName, mismatchIndices),
+        );
+        const scores = await loaded.score(inputs);
+        const aligned = new Float64Array(mismatchIndices.length).fill(Number.NaN);
+        inputs.rowIndex.forEach((row, i) => (aligned[row] = scores[i]!));
+        candidates.push({ version: other.version, recomputed: aligned });
+      } catch (error) {
+        failed[other.version] = error instanceof Error ? error.message : String(error);
+      }
+    }
+    const reproducedBy = findReproducingVersions(logged, candidates, {
+      tolerance: { atol: parity.atol, rtol: parity.rtol },
+      minShare: REPRODUCTION_SHARE,
+    }).map((r) => ({ version: r.version, share: r.share }));
+    const first = reproducedBy[0];
+    const message = first
+      ? `traffic logged as version ${version.version} matches version ${first.version} on ${(100 * first.share).toFixed(1)}% of the mismatching rows: wrong version deployed?`
+      : others.length === 0
+        ? 'no other version with an ONNX artifact to compare with'
+        : `no registered version reproduces the mismatching scores: look for skew in the serving code (feature scaling, defaults)`;
+    return { reproducedBy, tried: candidates.map((c) => c.version), failed, message };
+  }
+}
