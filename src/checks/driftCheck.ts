@@ -1,21 +1,25 @@
 /**
  * The drift check of one model version on one window: reads the window (only
  * the needed columns), loads the reference profile, and calls the pure drift
- * layer. Up to `exactLimit` rows the tests run on the raw values; beyond, on
- * mergeable per-hour summaries (see windowSummaries.ts).
+ * layer. The window is counted once, per UTC hour. Up to `exactLimit` rows
+ * the tests run on the raw values, collected as they stream in (numeric
+ * values in Float64Arrays, categories counted: see windowColumns.ts); beyond,
+ * on mergeable per-hour summaries (see windowSummaries.ts), which reuse the
+ * hourly counts.
  */
 import type { CheckSettings, DriftCheckSettings } from '../config/checksSchema.js';
 import type { ReferenceProfile } from '../core/referenceProfile.js';
-import { evaluateDrift, type DriftReport } from '../drift/index.js';
+import { evaluateDriftFromColumns } from '../drift/evaluate.js';
+import type { DriftReport } from '../drift/index.js';
 import { featureLayout } from '../ingest/featureLayout.js';
 import type { StoredModelVersion } from '../storage/modelStore.js';
 import type { Pool } from '../storage/pool.js';
 import type { ReferenceStore } from '../storage/referenceStore.js';
-import { countWindow, readWindow, type WindowQuery } from '../storage/windowReader.js';
+import { readWindow, type WindowQuery } from '../storage/windowReader.js';
 import { CheckCannotRun } from './checkErrors.js';
 import type { CheckOutcome, CheckRunner, CheckWindow } from './checkRunner.js';
-import { WindowColumns } from './windowColumns.js';
-import type { WindowSummaries } from './windowSummaries.js';
+import { DriftColumns } from './windowColumns.js';
+import { totalRows, type WindowSummaries } from './windowSummaries.js';
 
 export interface DriftCheckOutcome {
   report: DriftReport;
@@ -100,13 +104,13 @@ export class DriftCheck implements CheckRunner {
     settings: DriftCheckSettings,
     window: DriftWindow,
   ): Promise<DriftCheckOutcome> {
-    const stored = await this.references.load(version.model, version.version);
-    if (!stored) {
+    const loaded = await this.references.loadWithSummary(version.model, version.version);
+    if (!loaded) {
       throw new CheckCannotRun(
         `no reference data for ${version.model} version ${version.version}: import it with PUT /v1/models/${version.model}/versions/${version.version}/reference`,
       );
     }
-    const reference = testedReference(stored, version, settings);
+    const reference = testedReference(loaded.profile, version, settings);
     const layout = featureLayout(version.features);
     const tested = new Set(reference.features.map((feature) => feature.name));
     const query: WindowQuery = {
@@ -119,18 +123,18 @@ export class DriftCheck implements CheckRunner {
       score: reference.score !== null,
     };
     const policy = { ...settings.policy };
-    const rows = await countWindow(this.pool, query);
+    const hourlyCounts = await this.summaries.hourlyCounts(query);
+    const rows = totalRows(hourlyCounts);
     if (rows > settings.exactLimit) {
-      const report = await this.summaries.evaluate(version, reference, query, policy);
+      const report = await this.summaries.evaluate(version, reference, query, policy, {
+        hourlyCounts,
+        referenceImportedAt: loaded.summary.importedAt,
+      });
       return { report, rows, path: 'approximate' };
     }
-    const columns = new WindowColumns(layout, tested);
+    const columns = new DriftColumns(layout, { tested, score: query.score, expectedRows: rows });
     await readWindow(this.pool, query, columns);
-    const report = evaluateDrift({
-      reference,
-      current: { features: columns.features, score: query.score ? columns.scores : undefined },
-      policy,
-    });
+    const report = evaluateDriftFromColumns({ reference, current: columns.window(), policy });
     return { report, rows: columns.rows, path: 'exact' };
   }
 }

@@ -139,6 +139,21 @@ function sameFeatures(summary: WindowSummary, features: readonly string[]): bool
   );
 }
 
+/** What the caller of {@link WindowSummaries.evaluate} may already know, saving a query each. */
+export interface KnownWindowFacts {
+  /** The window's rows per UTC hour, from {@link WindowSummaries.hourlyCounts}. */
+  hourlyCounts?: ReadonlyMap<number, number> | undefined;
+  /** When the reference passed in was imported (cached summaries are keyed by it). */
+  referenceImportedAt?: Date | undefined;
+}
+
+/** Rows in the window: the sum of its hourly counts. */
+export function totalRows(hourlyCounts: ReadonlyMap<number, number>): number {
+  let rows = 0;
+  for (const n of hourlyCounts.values()) rows += n;
+  return rows;
+}
+
 export class WindowSummaries {
   constructor(
     private readonly pool: Pool,
@@ -146,30 +161,41 @@ export class WindowSummaries {
     private readonly references: ReferenceStore,
   ) {}
 
+  /**
+   * Rows per UTC hour of the query's window (one index scan). Their sum is
+   * the window's row count: the drift check counts once, decides its path on
+   * the total and hands the counts to {@link evaluate}.
+   */
+  async hourlyCounts(query: WindowQuery): Promise<Map<number, number>> {
+    return this.store.hourlyCounts(query.model, query.version, query.startMs, query.endMs);
+  }
+
   async evaluate(
     version: StoredModelVersion,
     reference: ReferenceProfile,
     query: WindowQuery,
     policy: DriftPolicyInput,
+    known: KnownWindowFacts = {},
   ): Promise<DriftReport> {
-    const meta = await this.references.summary(version.model, version.version);
-    if (!meta)
-      throw new CheckCannotRun(`no reference data for ${version.model} version ${version.version}`);
+    let referenceAt = known.referenceImportedAt;
+    if (referenceAt === undefined) {
+      const meta = await this.references.summary(version.model, version.version);
+      if (!meta)
+        throw new CheckCannotRun(
+          `no reference data for ${version.model} version ${version.version}`,
+        );
+      referenceAt = meta.importedAt;
+    }
     const features = reference.features.map((feature) => feature.name);
     const layout = featureLayout(version.features);
     const buckets = hourBuckets(query.startMs, query.endMs);
-    const counts = await this.store.hourlyCounts(
-      version.model,
-      version.version,
-      query.startMs,
-      query.endMs,
-    );
+    const counts = known.hourlyCounts ?? (await this.hourlyCounts(query));
     const cached = new Map(
       (
         await this.store.load(
           version.model,
           version.version,
-          meta.importedAt,
+          referenceAt,
           buckets.filter((b) => b.whole).map((b) => b.startMs),
         )
       ).map((entry) => [entry.bucketStartMs, entry.summary]),
@@ -204,7 +230,7 @@ export class WindowSummaries {
           await this.store.save(
             version.model,
             version.version,
-            meta.importedAt,
+            referenceAt,
             bucket.startMs,
             encodeWindowSummary(summary),
           );

@@ -3,6 +3,11 @@
  * Pure: same inputs, same report.
  */
 import type { FeatureValue } from '../core/model.js';
+import type {
+  CategoricalFeatureProfile,
+  NumericFeatureProfile,
+  ReferenceProfile,
+} from '../core/referenceProfile.js';
 import { benjaminiHochberg, bonferroni } from '../stats/index.js';
 import { resolveDriftPolicy, type Correction, type DriftPolicy } from './policy.js';
 import { categoricalFeatureRows, numericFeatureRows, type FeatureRows } from './featureTests.js';
@@ -11,10 +16,19 @@ import {
   type DatasetDrift,
   type DriftReport,
   type DriftTestResult,
+  type EvaluateDriftFromColumnsInput,
   type EvaluateDriftInput,
   type FeatureDrift,
 } from './types.js';
-import { categoricalColumn, numericColumn } from './values.js';
+import {
+  categoricalColumn,
+  categoricalColumnFromCounts,
+  DriftColumnError,
+  numericColumn,
+  numericColumnFromValues,
+  type CategoricalColumn,
+  type NumericColumn,
+} from './values.js';
 
 /** Adjusted p-values of one family under the policy's correction. */
 export function adjustPValues(pValues: number[], correction: Correction): number[] {
@@ -158,32 +172,92 @@ export function assembleDriftReport(
  * @throws DriftInputError when a value does not match its feature's type.
  */
 export function evaluateDrift(input: EvaluateDriftInput): DriftReport {
-  const policy = resolveDriftPolicy(input.policy);
   const rowsInWindow = windowRows(input.current);
   const allMissing: ArrayLike<FeatureValue> = { length: rowsInWindow };
+  const valuesOf = (name: string): ArrayLike<FeatureValue | undefined> =>
+    Object.hasOwn(input.current.features, name) ? input.current.features[name]! : allMissing;
+  const score = input.current.score;
+  return evaluateColumns(input.reference, input.policy, {
+    numeric: (profile) => numericColumn(profile.name, valuesOf(profile.name)),
+    categorical: (profile) => categoricalColumn(profile.name, valuesOf(profile.name)),
+    score: score === undefined ? undefined : () => numericColumn(SCORE_FEATURE, score),
+  });
+}
 
-  const featureRows: KindedFeatureRows[] = input.reference.features.map((profile) => {
-    const values = Object.hasOwn(input.current.features, profile.name)
-      ? input.current.features[profile.name]!
-      : allMissing;
-    return profile.kind === 'numeric'
+/**
+ * {@link evaluateDrift} on a window whose columns were collected ahead: numeric
+ * features as their non-missing values in a Float64Array plus a missing
+ * count, categorical ones as category counts. Same tests, same report, no
+ * re-scan of raw values into new arrays: numeric values get one finiteness
+ * pass and are then sorted in place (the arrays are the evaluation's
+ * afterwards); counts are checked to be positive integers summing to `n`.
+ * A tested feature absent from `current.features` is missing in all
+ * `current.rows` rows.
+ *
+ * @throws DriftInputError when a numeric value is not finite.
+ * @throws DriftColumnError when a column's kind differs from its profile's,
+ *   or its counts do not add up.
+ */
+export function evaluateDriftFromColumns(input: EvaluateDriftFromColumnsInput): DriftReport {
+  const { features, rows, score } = input.current;
+  if (!Number.isSafeInteger(rows) || rows < 0) {
+    throw new RangeError(`current.rows is ${rows}; expected a count (integer ≥ 0)`);
+  }
+  const columnOf = (name: string, kind: 'numeric' | 'categorical') => {
+    if (!Object.hasOwn(features, name)) return undefined;
+    const column = features[name]!;
+    if (column.kind !== kind) {
+      throw new DriftColumnError(name, `a ${column.kind} column for a ${kind} feature`);
+    }
+    return column;
+  };
+  return evaluateColumns(input.reference, input.policy, {
+    numeric: (profile) => {
+      const column = columnOf(profile.name, 'numeric');
+      return column?.kind === 'numeric'
+        ? numericColumnFromValues(profile.name, column)
+        : { sorted: new Float64Array(0), missing: rows };
+    },
+    categorical: (profile) => {
+      const column = columnOf(profile.name, 'categorical');
+      return column?.kind === 'categorical'
+        ? categoricalColumnFromCounts(profile.name, column)
+        : { counts: {}, n: 0, missing: rows };
+    },
+    score: score === undefined ? undefined : () => numericColumnFromValues(SCORE_FEATURE, score),
+  });
+}
+
+/** How one window's columns are turned into test inputs, feature by feature. */
+interface ColumnSource {
+  numeric(profile: NumericFeatureProfile): NumericColumn;
+  categorical(profile: CategoricalFeatureProfile): CategoricalColumn;
+  /** Absent when the window has no score column. */
+  score: (() => NumericColumn) | undefined;
+}
+
+function evaluateColumns(
+  reference: ReferenceProfile,
+  policyInput: EvaluateDriftInput['policy'],
+  source: ColumnSource,
+): DriftReport {
+  const policy = resolveDriftPolicy(policyInput);
+  // One column at a time: each is tested before the next is prepared.
+  const featureRows: KindedFeatureRows[] = reference.features.map((profile) =>
+    profile.kind === 'numeric'
       ? {
           kind: 'numeric' as const,
-          rows: numericFeatureRows(profile, numericColumn(profile.name, values), policy),
+          rows: numericFeatureRows(profile, source.numeric(profile), policy),
         }
       : {
           kind: 'categorical' as const,
-          rows: categoricalFeatureRows(profile, categoricalColumn(profile.name, values), policy),
-        };
-  });
+          rows: categoricalFeatureRows(profile, source.categorical(profile), policy),
+        },
+  );
   let scoreRows: FeatureRows | null = null;
-  if (input.reference.score !== null && input.current.score !== undefined) {
-    const profile = { ...input.reference.score, name: SCORE_FEATURE };
-    scoreRows = numericFeatureRows(
-      profile,
-      numericColumn(SCORE_FEATURE, input.current.score),
-      policy,
-    );
+  if (reference.score !== null && source.score !== undefined) {
+    const profile = { ...reference.score, name: SCORE_FEATURE };
+    scoreRows = numericFeatureRows(profile, source.score(), policy);
   }
   return assembleDriftReport(featureRows, scoreRows, policy, {
     path: 'exact',

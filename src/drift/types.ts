@@ -119,5 +119,49 @@ export interface EvaluateDriftInput {
   policy?: DriftPolicyInput | undefined;
 }
 
+/**
+ * A numeric column collected ahead of the evaluation (the exact check path
+ * fills it while the window streams in): the non-missing values only, and how
+ * many were missing.
+ */
+export interface NumericValuesColumn {
+  kind: 'numeric';
+  /**
+   * The non-missing values, in any order. {@link evaluateDriftFromColumns}
+   * sorts this array in place: the caller hands it over.
+   */
+  values: Float64Array;
+  missing: number;
+}
+
+/** A categorical column counted ahead of the evaluation. */
+export interface CategoryCountsColumn {
+  kind: 'categorical';
+  /** Category → number of values; counts are positive integers summing to `n`. */
+  counts: Readonly<Record<string, number>>;
+  /** Non-missing values. */
+  n: number;
+  missing: number;
+}
+
+export type CollectedColumn = NumericValuesColumn | CategoryCountsColumn;
+
+/** A window whose columns were collected (split and counted) ahead of the evaluation. */
+export interface CollectedWindow {
+  /** Rows in the window: a tested feature absent from `features` counts as missing in every row. */
+  rows: number;
+  /** Feature name → its column; the kind must match the reference profile's. */
+  features: Readonly<Record<string, CollectedColumn>>;
+  /** The score column, when the score is tested. */
+  score?: NumericValuesColumn | undefined;
+}
+
+export interface EvaluateDriftFromColumnsInput {
+  reference: ReferenceProfile;
+  current: CollectedWindow;
+  /** Overrides of {@link defaultDriftPolicy}; a full DriftPolicy works too. */
+  policy?: DriftPolicyInput | undefined;
+}
+
 /** The feature name under which score rows appear in `DriftReport.results`. */
 export const SCORE_FEATURE = '__score__';

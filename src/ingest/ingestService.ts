@@ -207,7 +207,32 @@ export class IngestService {
       );
     }
     this.countFeatureGaps(valid);
+    this.observeStored(result.fresh);
     return { accepted: result.inserted, duplicates: result.duplicates, rejected };
+  }
+
+  /** Latency and score histograms of the records just stored (duplicates are not observed twice). */
+  private observeStored(rows: readonly ValidRow[]): void {
+    // One labelled child per version of the batch: label hashing once, not per row.
+    const children = new Map<
+      string,
+      { latency: { observe(v: number): void }; score: { observe(v: number): void } }
+    >();
+    for (const row of rows) {
+      if (row.latencyMs === null && row.score === null) continue;
+      const key = `${row.model}\u0000${row.version}`;
+      let child = children.get(key);
+      if (!child) {
+        const labels = { model: row.model, model_version: row.version };
+        child = {
+          latency: this.metrics.predictionLatencySeconds.labels(labels),
+          score: this.metrics.predictionScore.labels(labels),
+        };
+        children.set(key, child);
+      }
+      if (row.latencyMs !== null) child.latency.observe(row.latencyMs / 1000);
+      if (row.score !== null) child.score.observe(row.score);
+    }
   }
 
   private countFeatureGaps(rows: readonly ValidRow[]): void {

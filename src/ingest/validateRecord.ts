@@ -69,6 +69,9 @@ export interface ValidRow {
   tuple: Buffer;
   missingFeatures: number;
   ignoredFeatures: number;
+  /** For the latency and score histograms of stored records. */
+  latencyMs: number | null;
+  score: number | null;
 }
 
 type Outcome<T> = { ok: true; value: T } | { ok: false; rejection: Rejection };
@@ -376,6 +379,8 @@ export function buildRow(
       tuple,
       missingFeatures: missing,
       ignoredFeatures: ignored,
+      latencyMs: record.latency_ms ?? null,
+      score: record.score ?? null,
     },
   };
 }

@@ -45,11 +45,13 @@ export interface InsertedCount {
   count: number;
 }
 
-export interface WriteResult {
+export interface WriteResult<R extends RowToWrite = RowToWrite> {
   inserted: number;
   duplicates: number;
   /** Newly stored rows by model, version and status (for metrics). */
   byStatus: InsertedCount[];
+  /** The rows that were stored (not duplicates). */
+  fresh: readonly R[];
 }
 
 const COPY_PREDICTIONS = `COPY predictions (${PREDICTION_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
@@ -177,21 +179,21 @@ export class PredictionStore {
    * ingest service uses it to confirm that the schemas it validated against
    * are still current.
    */
-  async write(
-    rows: readonly RowToWrite[],
+  async write<R extends RowToWrite>(
+    rows: readonly R[],
     beforeCopy?: (client: PoolClient) => Promise<void>,
-  ): Promise<WriteResult> {
-    if (rows.length === 0) return { inserted: 0, duplicates: 0, byStatus: [] };
+  ): Promise<WriteResult<R>> {
+    if (rows.length === 0) return { inserted: 0, duplicates: 0, byStatus: [], fresh: [] };
     await this.partitions.ensureDays(rows.map((row) => dayOf(row.epochMs)));
     const firsts = firstOccurrences(rows);
-    const attempt = (): Promise<RowToWrite[]> =>
+    const attempt = (): Promise<R[]> =>
       withTransaction(this.pool, async (client) => {
         if (beforeCopy) await beforeCopy(client);
         const fresh = await this.withoutStoredKeys(client, firsts);
         if (fresh.length > 0) await this.insert(client, fresh);
         return fresh;
       });
-    let fresh: RowToWrite[];
+    let fresh: R[];
     try {
       fresh = await attempt();
     } catch (error) {
@@ -204,14 +206,15 @@ export class PredictionStore {
       inserted: fresh.length,
       duplicates: rows.length - fresh.length,
       byStatus: countByStatus(fresh),
+      fresh,
     };
   }
 
   /** The rows whose (model, request_id) `prediction_keys` does not hold yet. */
-  private async withoutStoredKeys(
+  private async withoutStoredKeys<R extends RowToWrite>(
     client: PoolClient,
-    rows: readonly RowToWrite[],
-  ): Promise<RowToWrite[]> {
+    rows: readonly R[],
+  ): Promise<R[]> {
     const { rows: stored } = await client.query<{ model: string; request_id: string }>(
       EXISTING_KEYS_SQL,
       [rows.map((row) => row.model), rows.map((row) => row.requestId)],

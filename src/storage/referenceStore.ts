@@ -2,7 +2,10 @@
  * Reference profiles: one row per feature (and one for the score) holding
  * what a check needs. Numeric values are stored as raw little-endian float64
  * so that loading a 100,000-value reference is a memory copy, not text parsing.
+ * Loaded profiles are cached per (model, version, import time): a check
+ * re-reads only the import stamp while the reference is unchanged.
  */
+import { endianness } from 'node:os';
 import type {
   CategoricalFeatureProfile,
   FeatureProfile,
@@ -34,15 +37,69 @@ export interface ReferenceSummary {
   importedAt: Date;
 }
 
+export interface LoadedReference {
+  /** Shared with the store's cache and later loads: read it, never change it. */
+  profile: ReferenceProfile;
+  summary: ReferenceSummary;
+}
+
+export interface ReferenceStoreOptions {
+  /**
+   * Loaded profiles kept in memory (least recently used dropped first); 0
+   * turns the cache off. A 20-feature, 100,000-row profile holds ~16 MB.
+   */
+  cachedProfiles?: number | undefined;
+}
+
+const DEFAULT_CACHED_PROFILES = 4;
+
+/**
+ * An import's identity: its time in microseconds since the epoch as exact
+ * text (a JS Date keeps milliseconds only). A replace makes a new import
+ * time, so a stale cache entry — even one filled by another replica's
+ * reference — never matches.
+ */
+function importStamp(column: string): string {
+  return `(extract(epoch FROM ${column}) * 1000000)::bigint::text`;
+}
+
+interface CachedProfile {
+  stamp: string;
+  loaded: LoadedReference;
+}
+
+function cacheKey(model: string, version: string): string {
+  return JSON.stringify([model, version]);
+}
+
+/** Stored float64s are little-endian; on a little-endian host they are the array's own bytes. */
+const HOST_LITTLE_ENDIAN = endianness() === 'LE';
+
 function encodeFloat64(values: Float64Array): Buffer {
+  if (HOST_LITTLE_ENDIAN) {
+    return Buffer.from(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  }
   const buffer = Buffer.allocUnsafe(values.length * 8);
   for (let i = 0; i < values.length; i += 1) buffer.writeDoubleLE(values[i]!, i * 8);
   return buffer;
 }
 
-function decodeFloat64(buffer: Buffer): Float64Array {
+/**
+ * Little-endian float64 bytes to a Float64Array: one copy of the bytes on a
+ * little-endian host (into a fresh, aligned buffer: pg's Buffer may start at
+ * any offset of a shared one), value by value otherwise.
+ */
+export function decodeFloat64(buffer: Uint8Array): Float64Array {
+  if (buffer.length % 8 !== 0) {
+    throw new RangeError(`float64 data of ${buffer.length} bytes (not a multiple of 8)`);
+  }
   const values = new Float64Array(buffer.length / 8);
-  for (let i = 0; i < values.length; i += 1) values[i] = buffer.readDoubleLE(i * 8);
+  if (HOST_LITTLE_ENDIAN) {
+    new Uint8Array(values.buffer).set(buffer);
+    return values;
+  }
+  const view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  for (let i = 0; i < values.length; i += 1) values[i] = view.getFloat64(i * 8, true);
   return values;
 }
 
@@ -73,7 +130,15 @@ function toProfile(row: FeatureRow): FeatureProfile {
 }
 
 export class ReferenceStore {
-  constructor(private readonly pool: Pool) {}
+  private readonly cache = new Map<string, CachedProfile>();
+  private readonly cachedProfiles: number;
+
+  constructor(
+    private readonly pool: Pool,
+    options: ReferenceStoreOptions = {},
+  ) {
+    this.cachedProfiles = options.cachedProfiles ?? DEFAULT_CACHED_PROFILES;
+  }
 
   /** Replaces the version's reference in one transaction: readers see the old or the new, never a mix. */
   async replace(
@@ -81,7 +146,10 @@ export class ReferenceStore {
     version: string,
     profile: ReferenceProfile,
   ): Promise<ReferenceSummary> {
-    return withTransaction(this.pool, async (client) => {
+    // Dropped before and after: a load racing the replace may cache the old
+    // import again, under its own (now stale) stamp.
+    this.cache.delete(cacheKey(model, version));
+    const summary = await withTransaction(this.pool, async (client) => {
       await client.query('DELETE FROM reference_sets WHERE model = $1 AND version = $2', [
         model,
         version,
@@ -121,6 +189,8 @@ export class ReferenceStore {
       }
       return { model, version, rows: profile.rows, importedAt: rows[0]!.imported_at };
     });
+    this.cache.delete(cacheKey(model, version));
+    return summary;
   }
 
   async summary(model: string, version: string): Promise<ReferenceSummary | null> {
@@ -137,24 +207,74 @@ export class ReferenceStore {
   }
 
   async load(model: string, version: string): Promise<ReferenceProfile | null> {
+    return (await this.loadWithSummary(model, version))?.profile ?? null;
+  }
+
+  /**
+   * The version's reference profile and the import it comes from. From the
+   * cache when the import is the cached one (one small query), else read,
+   * decoded and cached.
+   */
+  async loadWithSummary(model: string, version: string): Promise<LoadedReference | null> {
+    const key = cacheKey(model, version);
     try {
-      const set = await this.pool.query<{ rows: number }>(
-        'SELECT rows FROM reference_sets WHERE model = $1 AND version = $2',
+      const set = await this.pool.query<{ rows: number; imported_at: Date; stamp: string }>(
+        `SELECT rows, imported_at, ${importStamp('imported_at')} AS stamp
+           FROM reference_sets WHERE model = $1 AND version = $2`,
         [model, version],
       );
-      if (!set.rows[0]) return null;
-      const { rows } = await this.pool.query<FeatureRow>(
-        `SELECT feature, role, kind, position, n, missing, min_value, max_value, mean, std,
-                sorted_values, bin_edges, counts
-           FROM reference_features WHERE model = $1 AND version = $2 ORDER BY role, position`,
+      const current = set.rows[0];
+      if (!current) {
+        this.cache.delete(key);
+        return null;
+      }
+      const cached = this.cache.get(key);
+      if (cached?.stamp === current.stamp) {
+        // Most recently used goes last.
+        this.cache.delete(key);
+        this.cache.set(key, cached);
+        return cached.loaded;
+      }
+      const { rows } = await this.pool.query<
+        FeatureRow & { set_rows: number; imported_at: Date; stamp: string }
+      >(
+        `SELECT f.feature, f.role, f.kind, f.position, f.n, f.missing, f.min_value, f.max_value,
+                f.mean, f.std, f.sorted_values, f.bin_edges, f.counts,
+                s.rows AS set_rows, s.imported_at, ${importStamp('s.imported_at')} AS stamp
+           FROM reference_features f
+           JOIN reference_sets s USING (model, version)
+          WHERE f.model = $1 AND f.version = $2
+          ORDER BY f.role, f.position`,
         [model, version],
       );
+      // The features come with the import they belong to: a replace that
+      // committed between the two reads is seen whole, never mixed.
+      const first = rows[0];
+      const from = first
+        ? { rows: first.set_rows, importedAt: first.imported_at, stamp: first.stamp }
+        : { rows: current.rows, importedAt: current.imported_at, stamp: current.stamp };
       const features = rows.filter((row) => row.role === 'feature').map(toProfile);
       const scoreRow = rows.find((row) => row.role === 'score');
       const score = scoreRow ? (toProfile(scoreRow) as NumericFeatureProfile) : null;
-      return { rows: set.rows[0].rows, features, score };
+      const loaded: LoadedReference = {
+        profile: { rows: from.rows, features, score },
+        summary: { model, version, rows: from.rows, importedAt: from.importedAt },
+      };
+      this.remember(key, from.stamp, loaded);
+      return loaded;
     } catch (error) {
       throw translateDatabaseError(error);
+    }
+  }
+
+  private remember(key: string, stamp: string, loaded: LoadedReference): void {
+    if (this.cachedProfiles <= 0) return;
+    this.cache.delete(key);
+    this.cache.set(key, { stamp, loaded });
+    while (this.cache.size > this.cachedProfiles) {
+      const oldest = this.cache.keys().next();
+      if (oldest.done === true) break;
+      this.cache.delete(oldest.value);
     }
   }
 }

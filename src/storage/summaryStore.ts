@@ -51,7 +51,12 @@ export class SummaryStore {
     }
   }
 
-  /** Rows per UTC hour of the window: what a cached hour must still match to be reused. */
+  /**
+   * Rows per UTC hour of the window (hour start in ms → rows; hours without
+   * rows are absent): what a cached hour must still match to be reused, and
+   * summed, the window's row count. Hours are cut in UTC whatever the
+   * session's time zone, as `hourBuckets` cuts them.
+   */
   async hourlyCounts(
     model: string,
     version: string,
@@ -60,7 +65,7 @@ export class SummaryStore {
   ): Promise<Map<number, number>> {
     try {
       const { rows } = await this.pool.query<{ hour: Date; n: number }>(
-        `SELECT date_trunc('hour', ts) AS hour, count(*)::int AS n FROM predictions
+        `SELECT date_trunc('hour', ts, 'UTC') AS hour, count(*)::int AS n FROM predictions
           WHERE model = $1 AND model_version = $2 AND ts >= $3 AND ts < $4 GROUP BY 1`,
         [model, version, new Date(startMs), new Date(endMs)],
       );

@@ -33,6 +33,20 @@ export const METRICS = {
     'Prediction records stored, by model version and the status the serving pod logged.',
     ['model', 'model_version', 'status'] as const,
   ),
+  predictionLatencySeconds: metric(
+    'driftwatch_prediction_latency_seconds',
+    'histogram',
+    'Serving latency the pods logged with their predictions (latency_ms), in seconds, for stored records.',
+    ['model', 'model_version'] as const,
+    [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0],
+  ),
+  predictionScore: metric(
+    'driftwatch_prediction_score',
+    'histogram',
+    'Model scores the pods logged with their predictions, for stored records.',
+    ['model', 'model_version'] as const,
+    [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0],
+  ),
   ingestRecordsTotal: metric(
     'driftwatch_ingest_records_total',
     'counter',

@@ -50,6 +50,8 @@ function histogram<K extends keyof typeof METRICS>(
 export class Metrics {
   readonly registry = new client.Registry();
   readonly predictionsTotal = counter(this.registry, 'predictionsTotal');
+  readonly predictionLatencySeconds = histogram(this.registry, 'predictionLatencySeconds');
+  readonly predictionScore = histogram(this.registry, 'predictionScore');
   readonly ingestRecordsTotal = counter(this.registry, 'ingestRecordsTotal');
   readonly ingestRequestsTotal = counter(this.registry, 'ingestRequestsTotal');
   readonly ingestMissingFeaturesTotal = counter(this.registry, 'ingestMissingFeaturesTotal');

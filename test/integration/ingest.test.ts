@@ -401,3 +401,36 @@ describe('POST /v1/predictions', () => {
     ).toBe(1);
   });
 });
+
+describe('prediction histograms', () => {
+  let t: TestService;
+
+  beforeAll(async () => {
+    t = await startTestService();
+    await call(t.url, '/v1/models/churn/versions/1', { method: 'PUT', body: CHURN_DEFINITION });
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('observes logged latency and score of stored records once, not of duplicates', async () => {
+    const records = [
+      churnRecord(1, { latency_ms: 3, score: 0.15 }),
+      churnRecord(2, { latency_ms: 40, score: 0.95 }),
+      churnRecord(3, { latency_ms: null, score: null }),
+    ];
+    await call(t.url, '/v1/predictions', { body: records });
+    await call(t.url, '/v1/predictions', { body: records }); // duplicates
+    const metrics = (await call<string>(t.url, '/metrics')).body;
+    const labels = 'model="churn",model_version="1"';
+    expect(metricValue(metrics, `driftwatch_prediction_latency_seconds_count{${labels}}`)).toBe(2);
+    expect(
+      metricValue(metrics, `driftwatch_prediction_latency_seconds_bucket{le="0.005",${labels}}`),
+    ).toBe(1);
+    expect(
+      metricValue(metrics, `driftwatch_prediction_latency_seconds_sum{${labels}}`),
+    ).toBeCloseTo(0.043, 9);
+    expect(metricValue(metrics, `driftwatch_prediction_score_bucket{le="0.2",${labels}}`)).toBe(1);
+    expect(metricValue(metrics, `driftwatch_prediction_score_count{${labels}}`)).toBe(2);
+  });
+});
