@@ -76,6 +76,7 @@ describe('loadConfig', () => {
           maxAgeDays: 90,
         },
         models: { directory: 'models', defaults: {}, settings: {} },
+        scoring: { intraOpThreads: 1, batchSize: 4096 },
         scheduler: { enabled: true },
         retention: { predictionsDays: 90, schedule: '23 * * * *' },
         logging: { level: 'info' },
