@@ -256,6 +256,18 @@ export const METRICS = {
     'Daily prediction partitions dropped by retention.',
     [] as const,
   ),
+  webhookDeliveriesTotal: metric(
+    'driftwatch_webhook_deliveries_total',
+    'counter',
+    'Webhook delivery attempts by target, event type and outcome (delivered, or the kind of failure).',
+    ['target', 'event', 'outcome'] as const,
+  ),
+  webhookOutboxPending: metric(
+    'driftwatch_webhook_outbox_pending',
+    'gauge',
+    'Webhook events in the outbox not yet delivered, by target.',
+    ['target'] as const,
+  ),
 } as const;
 
 export type MetricKey = keyof typeof METRICS;
