@@ -89,6 +89,10 @@ export class Metrics {
   readonly parityUnscorableRowsTotal = counter(this.registry, 'parityUnscorableRowsTotal');
   readonly shadowAgreementRatio = gauge(this.registry, 'shadowAgreementRatio');
   readonly shadowScoreMeanAbsDiff = gauge(this.registry, 'shadowScoreMeanAbsDiff');
+  // Webhook delivery (a later release sends them); registered so the catalogue
+  // and the exposition agree.
+  readonly webhookDeliveriesTotal = counter(this.registry, 'webhookDeliveriesTotal');
+  readonly webhookOutboxPending = gauge(this.registry, 'webhookOutboxPending');
   readonly retentionPartitionsDroppedTotal = counter(
     this.registry,
     'retentionPartitionsDroppedTotal',
