@@ -27,13 +27,7 @@
  *   inequality |W₁_exact − W₁_reported| ≤ Σ_bins of that / m.
  */
 import type { NumericFeatureProfile, ReferenceProfile } from '../core/referenceProfile.js';
-import {
-  binIndex,
-  KS_MAX_EXACT_N,
-  ksTwoSampleAsymptoticSf,
-  ksTwoSampleExactSf,
-  type KsMethod,
-} from '../stats/index.js';
+import { binIndex, ksFromScaledStatistic } from '../stats/index.js';
 import { assembleDriftReport, type KindedFeatureRows } from './evaluate.js';
 import {
   categoricalFeatureRows,
@@ -50,43 +44,6 @@ export interface EvaluateDriftFromSummaryInput {
   summary: WindowSummary;
   /** Overrides of {@link defaultDriftPolicy}; a full DriftPolicy works too. */
   policy?: DriftPolicyInput | undefined;
-}
-
-const INT32_MAX = 2_147_483_647;
-
-function gcd(a: number, b: number): number {
-  let x = a;
-  let y = b;
-  while (y !== 0) {
-    const r = x % y;
-    x = y;
-    y = r;
-  }
-  return x;
-}
-
-/**
- * KS statistic and p-value from the scaled statistic `max |i·m − j·n|`, with
- * the method choice and fallbacks of `ksTwoSample` (stats/ks.ts), so equal
- * scaled statistics give equal results on both paths.
- */
-export function ksFromScaledStatistic(
-  n: number,
-  m: number,
-  scaled: number,
-  requested: KsMethod,
-): { statistic: number; pValue: number } {
-  let statistic = scaled / (n * m);
-  const method =
-    requested === 'auto' ? (Math.max(n, m) <= KS_MAX_EXACT_N ? 'exact' : 'asymp') : requested;
-  const g = gcd(n, m);
-  if (method === 'exact' && n / g < INT32_MAX / (m / g)) {
-    const lcm = (n / g) * m;
-    statistic = scaled / g / lcm;
-    const p = ksTwoSampleExactSf(n, m, statistic);
-    if (p >= 0 && p <= 1) return { statistic, pValue: p };
-  }
-  return { statistic, pValue: ksTwoSampleAsymptoticSf(n, m, statistic) };
 }
 
 /**

@@ -8,6 +8,7 @@ export {
   ksTwoSample,
   ksTwoSampleSorted,
   ksScaledStatistic,
+  ksFromScaledStatistic,
   ksTwoSampleExactSf,
   ksTwoSampleAsymptoticSf,
   KS_MAX_EXACT_N,

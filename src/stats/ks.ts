@@ -128,9 +128,21 @@ function ksFromSorted(a: Float64Array, b: Float64Array, options: KsOptions): KsR
       `options.method must be 'auto', 'exact' or 'asymp', got ${JSON.stringify(requested)}`,
     );
   }
-  const n = a.length;
-  const m = b.length;
-  const scaled = ksScaledStatistic(a, b);
+  return ksFromScaledStatistic(a.length, b.length, ksScaledStatistic(a, b), requested);
+}
+
+/**
+ * KS statistic and p-value of samples of sizes n and m from the scaled
+ * statistic `max |i·m − j·n|` (see {@link ksScaledStatistic}). Shared by the
+ * raw-sample path and the summary path of drift checks, so equal scaled
+ * statistics give equal results on both.
+ */
+export function ksFromScaledStatistic(
+  n: number,
+  m: number,
+  scaled: number,
+  requested: KsMethod = 'auto',
+): KsResult {
   let statistic = scaled / (n * m);
 
   let method: 'exact' | 'asymp';
