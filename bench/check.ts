@@ -25,28 +25,13 @@
  * dist/, so build first. Targets are printed, never asserted: the exit
  * status only says whether the run itself worked.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import {
-  createWriteStream,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
-import { pipeline } from 'node:stream/promises';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
 import { testedReference } from '../src/checks/driftCheck.js';
 import { WindowColumns } from '../src/checks/windowColumns.js';
 import { hourBuckets, SummarySink } from '../src/checks/windowSummaries.js';
@@ -85,8 +70,6 @@ import {
   CATEGORICAL_COUNT,
   CATEGORICAL_FEATURES,
   categoryStrings,
-  COPY_SIGNATURE,
-  COPY_TRAILER,
   DRIFTED_BY_DESIGN,
   FEATURE_SPECS,
   KEY_COPY_COLUMNS,
@@ -97,16 +80,28 @@ import {
   predictionCopyChunks,
   type BenchColumns,
 } from './checkData.js';
+import {
+  copyIn,
+  cpuGrowth,
+  DEFAULT_DATABASE_URL,
+  fmtInt,
+  machineCpu,
+  positiveInt,
+  postgresCpuSeconds,
+  processCpuSeconds,
+  rssMiB,
+  startService,
+  stopService,
+  withBenchDatabase,
+  type RunningService,
+} from './lib/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..');
 const PYTHON = process.env.DRIFTWATCH_PYTHON ?? '/usr/bin/python3';
 const TARGET_RATIO = 1.5;
 const TARGET_SECONDS = 10;
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
-const START_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 15_000;
 const SCIPY_REPEATS = 3;
 
 // ---------------------------------------------------------------- options
@@ -119,13 +114,6 @@ interface Options {
   spreadMinutes: number;
   phaseRepeats: number;
   databaseUrl: string;
-}
-
-function positiveInt(name: string, value: string | undefined): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0)
-    throw new Error(`--${name} must be a positive integer`);
-  return parsed;
 }
 
 function readOptions(): Options {
@@ -148,47 +136,16 @@ function readOptions(): Options {
     seed: positiveInt('seed', values.seed),
     spreadMinutes,
     phaseRepeats: positiveInt('phase-repeats', values['phase-repeats']),
-    databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    databaseUrl: process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
   };
 }
 
 // ---------------------------------------------------------------- formatting
 
-const fmtInt = (value: number): string => Math.round(value).toLocaleString('en');
 const fmt = (value: number, digits = 2): string => value.toFixed(digits);
 const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
 // ---------------------------------------------------------------- /proc accounting
-
-const CLOCK_TICKS_PER_SECOND = 100; // getconf CLK_TCK on Linux x86-64
-
-/** utime + stime of a process in seconds, or null when it is gone. */
-function processCpuSeconds(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return null;
-  }
-}
-
-/** Backends of the bench database and the server's own processes (as bench/ingest.ts). */
-function postgresPids(database: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
-      const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      const clientBackend = /\(\d+\)|\[local\]/.test(title);
-      if (!clientBackend || title.includes(` ${database} `)) pids.push(Number(entry));
-    } catch {
-      // the process ended while we listed
-    }
-  }
-  return pids;
-}
 
 interface CpuSnapshot {
   machineBusySeconds: number;
@@ -197,17 +154,9 @@ interface CpuSnapshot {
 }
 
 function snapshotCpu(database: string, servicePid: number): CpuSnapshot {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line
-    .trim()
-    .split(/\s+/)
-    .slice(1)
-    .map(Number);
-  const postgres = new Map<number, number>();
-  for (const pid of postgresPids(database)) postgres.set(pid, processCpuSeconds(pid) ?? 0);
   return {
-    machineBusySeconds: (user + nice + system + irq + softirq + steal) / CLOCK_TICKS_PER_SECOND,
-    postgres,
+    machineBusySeconds: machineCpu().busySeconds,
+    postgres: postgresCpuSeconds(database),
     service: processCpuSeconds(servicePid) ?? 0,
   };
 }
@@ -220,90 +169,13 @@ interface CpuUse {
 }
 
 function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): CpuUse {
-  let postgres = 0;
-  for (const [pid, seconds] of after.postgres)
-    postgres += seconds - (before.postgres.get(pid) ?? 0);
+  const postgres = cpuGrowth(before.postgres, after.postgres);
   const service = after.service - before.service;
   const busy = after.machineBusySeconds - before.machineBusySeconds;
   return { service, postgres, others: Math.max(0, busy - service - postgres) };
 }
 
-function rssMiB(pid: number, field: 'VmHWM' | 'VmRSS'): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status);
-  if (!match) throw new Error(`no ${field} in /proc/${pid}/status`);
-  return Number(match[1]) / 1024;
-}
-
 // ---------------------------------------------------------------- the service
-
-const children = new Set<ChildProcess>();
-
-async function waitExit(child: ChildProcess, timeoutMs: number): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  try {
-    const [code] = (await once(child, 'exit')) as [number | null];
-    return code;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-interface RunningService {
-  child: ChildProcess;
-  pid: number;
-  url: string;
-}
-
-function serviceEnv(databaseUrl: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  // Only what the bench means to set: no tokens, ports or model folders leaking in.
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('DRIFTWATCH_') && key !== 'DATABASE_URL') env[key] = value;
-  }
-  env.DATABASE_URL = databaseUrl;
-  env.DRIFTWATCH_LOG_LEVEL = 'warn';
-  return env;
-}
-
-async function startService(databaseUrl: string, configFile: string): Promise<RunningService> {
-  const cli = path.join(root, 'dist', 'cli.js');
-  if (!existsSync(cli)) throw new Error('dist/cli.js is missing: run `npm run build` first');
-  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--config', configFile], {
-    cwd: root,
-    env: serviceEnv(databaseUrl),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  child.stderr.on('data', (chunk: Buffer) => process.stderr.write(`[service] ${chunk.toString()}`));
-  const lines = createInterface({ input: child.stdout });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error('the service did not start within 30 s')),
-      START_TIMEOUT_MS,
-    );
-    lines.on('line', (line) => {
-      const match = /listening on (http:\/\/\S+)/.exec(line);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the service exited with code ${String(code)} before listening`));
-    });
-  });
-  return { child, pid: child.pid!, url };
-}
-
-async function stopService(service: RunningService): Promise<void> {
-  service.child.kill('SIGTERM');
-  const code = await waitExit(service.child, STOP_TIMEOUT_MS);
-  if (code !== 0) throw new Error(`the service exited with code ${String(code)} on SIGTERM`);
-}
 
 /**
  * A service configuration: defaults, no model manifests, no scheduler (a
@@ -365,50 +237,6 @@ async function runCheckOverHttp(
   if (!view) throw new Error('the drift run returned no run');
   if (view.status === 'error') throw new Error(`the drift run ended in error: ${view.error}`);
   return { label, wallMs, view, cpu };
-}
-
-// ---------------------------------------------------------------- database
-
-function databaseUrlFor(serverUrl: string, database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, application_name: 'driftwatch-bench' });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function copyIn(
-  pool: Pool,
-  table: string,
-  columns: readonly string[],
-  chunks: Iterable<Buffer>,
-): Promise<void> {
-  const client = await pool.connect();
-  try {
-    const sink = client.query(
-      copyFrom(`COPY ${table} (${columns.join(', ')}) FROM STDIN (FORMAT binary)`),
-    );
-    await pipeline(
-      Readable.from(
-        (function* () {
-          yield COPY_SIGNATURE;
-          yield* chunks;
-          yield COPY_TRAILER;
-        })(),
-      ),
-      sink,
-    );
-  } finally {
-    client.release();
-  }
 }
 
 interface Loaded {
@@ -851,33 +679,8 @@ async function measurePath(
 
 async function main(): Promise<void> {
   const options = readOptions();
-  const database = `dw_bench_check_${randomBytes(4).toString('hex')}`;
-  const benchUrl = databaseUrlFor(options.databaseUrl, database);
-  const dir = mkdtempSync(path.join(tmpdir(), 'driftwatch-bench-check-'));
-  let created = false;
-
-  const cleanup = async (): Promise<void> => {
-    for (const child of children) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-    if (created) {
-      created = false;
-      await withClient(options.databaseUrl, (client) =>
-        client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`),
-      );
-    }
-  };
-  const interrupted = (signal: NodeJS.Signals): void => {
-    console.error(`\n${signal}: cleaning up`);
-    void cleanup()
-      .catch((error: unknown) => console.error(`cleanup failed: ${String(error)}`))
-      .finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
-
-  try {
-    await withClient(options.databaseUrl, (client) => client.query(`CREATE DATABASE ${database}`));
-    created = true;
+  await withBenchDatabase(options.databaseUrl, 'dw_bench_check_', async (bench) => {
+    const { name: database, url: benchUrl, dir } = bench;
     console.log(
       `driftwatch drift-check benchmark — database ${database}, window ${fmtInt(options.rows)} rows over the last ${options.spreadMinutes} min, reference ${fmtInt(options.referenceRows)} rows`,
     );
@@ -1001,9 +804,7 @@ async function main(): Promise<void> {
         .map((f) => f.feature)
         .join(', ')}`,
     );
-  } finally {
-    await cleanup();
-  }
+  });
 }
 
 main().catch((error: unknown) => {

@@ -13,24 +13,14 @@
  * service runs from dist/, so build first. Targets are printed, never
  * asserted: the exit status only says whether the run itself worked.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import {
-  createWriteStream,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { configSchema, modelSettings } from '../src/config/schema.js';
 import type { FeatureSpec } from '../src/core/model.js';
 import { NdjsonSplitter } from '../src/ingest/recordSplitter.js';
@@ -48,16 +38,30 @@ import {
   toCsvLine,
   toNdjsonLine,
 } from './ingestRecords.js';
+import {
+  cpuGrowth,
+  DEFAULT_DATABASE_URL,
+  fmtInt,
+  machineCpu,
+  positiveInt,
+  postgresCpuSeconds,
+  processCpuSeconds,
+  ROOT as root,
+  rssMiB,
+  startService,
+  stopService,
+  track,
+  waitExit,
+  withBenchDatabase,
+  withClient,
+} from './lib/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..');
 const CONFIG_FILE = path.join(here, 'driftwatch.bench.yaml');
 const TARGET_ROWS_PER_SECOND = 50_000;
 const TARGET_COPY_RATIO = 0.5;
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
-const START_TIMEOUT_MS = 30_000;
-const STOP_TIMEOUT_MS = 15_000;
 
 // ---------------------------------------------------------------- options
 
@@ -68,14 +72,6 @@ interface Options {
   seed: number;
   profileRecords: number;
   databaseUrl: string;
-}
-
-function positiveInt(name: string, value: string | undefined, allowZero = false): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || (parsed === 0 && !allowZero)) {
-    throw new Error(`--${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer`);
-  }
-  return parsed;
 }
 
 function readOptions(): Options {
@@ -94,52 +90,17 @@ function readOptions(): Options {
     concurrency: positiveInt('concurrency', values.concurrency),
     seed: positiveInt('seed', values.seed),
     profileRecords: positiveInt('profile-records', values['profile-records'], true),
-    databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    databaseUrl: process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL,
   };
 }
 
 // ---------------------------------------------------------------- formatting
 
-const fmtInt = (value: number): string => Math.round(value).toLocaleString('en');
 const fmt = (value: number, digits = 1): string => value.toFixed(digits);
 const pct = (part: number, whole: number): string =>
   whole > 0 ? `${((100 * part) / whole).toFixed(1)} %` : 'n/a';
 
 // ---------------------------------------------------------------- /proc accounting
-
-const CLOCK_TICKS_PER_SECOND = 100; // getconf CLK_TCK on Linux x86-64
-
-/** utime + stime of a process in seconds, or null when it is gone. */
-function processCpuSeconds(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * PostgreSQL processes working for the bench: the backends of its database and
- * the server's own processes (WAL writer, checkpointer, …). Backends of other
- * databases on a shared server are someone else's work and are left out.
- */
-function postgresPids(database: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
-      const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      const clientBackend = /\(\d+\)|\[local\]/.test(title);
-      if (!clientBackend || title.includes(` ${database} `)) pids.push(Number(entry));
-    } catch {
-      // the process ended while we listed
-    }
-  }
-  return pids;
-}
 
 interface CpuSnapshot {
   machineBusySeconds: number;
@@ -151,20 +112,13 @@ interface CpuSnapshot {
 let benchDatabase = '';
 
 function snapshotCpu(pids: readonly number[]): CpuSnapshot {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
-  const [user = 0, nice = 0, system = 0, , iowait = 0, irq = 0, softirq = 0, steal = 0] = line
-    .trim()
-    .split(/\s+/)
-    .slice(1)
-    .map(Number);
-  const postgres = new Map<number, number>();
-  for (const pid of postgresPids(benchDatabase)) postgres.set(pid, processCpuSeconds(pid) ?? 0);
+  const machine = machineCpu();
   const processes = new Map<number, number>();
   for (const pid of pids) processes.set(pid, processCpuSeconds(pid) ?? 0);
   return {
-    machineBusySeconds: (user + nice + system + irq + softirq + steal) / CLOCK_TICKS_PER_SECOND,
-    machineIowaitSeconds: iowait / CLOCK_TICKS_PER_SECOND,
-    postgres,
+    machineBusySeconds: machine.busySeconds,
+    machineIowaitSeconds: machine.iowaitSeconds,
+    postgres: postgresCpuSeconds(benchDatabase),
     processes,
   };
 }
@@ -178,9 +132,7 @@ interface CpuUse {
 
 /** CPU seconds used between two snapshots; backends born in between count whole. */
 function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): CpuUse {
-  let postgres = 0;
-  for (const [pid, seconds] of after.postgres)
-    postgres += seconds - (before.postgres.get(pid) ?? 0);
+  const postgres = cpuGrowth(before.postgres, after.postgres);
   const byPid = new Map<number, number>();
   for (const [pid, seconds] of after.processes)
     byPid.set(pid, seconds - (before.processes.get(pid) ?? 0));
@@ -190,94 +142,6 @@ function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): CpuUse {
     postgres,
     byPid,
   };
-}
-
-function peakRssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(status);
-  if (!match) throw new Error(`no VmHWM in /proc/${pid}/status`);
-  return Number(match[1]) / 1024;
-}
-
-// ---------------------------------------------------------------- child processes
-
-const children = new Set<ChildProcess>();
-
-function track(child: ChildProcess): ChildProcess {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-async function waitExit(child: ChildProcess, timeoutMs: number): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  try {
-    const [code] = (await once(child, 'exit')) as [number | null];
-    return code;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-interface RunningService {
-  child: ChildProcess;
-  pid: number;
-  url: string;
-}
-
-function serviceEnv(databaseUrl: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  // Only what the bench means to set: no tokens, ports or model folders leaking in.
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('DRIFTWATCH_') && key !== 'DATABASE_URL') env[key] = value;
-  }
-  env.DATABASE_URL = databaseUrl;
-  env.DRIFTWATCH_LOG_LEVEL = 'warn';
-  return env;
-}
-
-async function startService(
-  databaseUrl: string,
-  nodeFlags: string[] = [],
-): Promise<RunningService> {
-  const cli = path.join(root, 'dist', 'cli.js');
-  if (!existsSync(cli)) throw new Error('dist/cli.js is missing: run `npm run build` first');
-  const child = track(
-    spawn(process.execPath, [...nodeFlags, cli, 'serve', '--port', '0', '--config', CONFIG_FILE], {
-      cwd: root,
-      env: serviceEnv(databaseUrl),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  );
-  child.stderr!.on('data', (chunk: Buffer) =>
-    process.stderr.write(`[service] ${chunk.toString()}`),
-  );
-  const lines = createInterface({ input: child.stdout! });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error('the service did not start within 30 s')),
-      START_TIMEOUT_MS,
-    );
-    lines.on('line', (line) => {
-      const match = /listening on (http:\/\/\S+)/.exec(line);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match[1]!);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the service exited with code ${String(code)} before listening`));
-    });
-  });
-  return { child, pid: child.pid!, url };
-}
-
-async function stopService(service: RunningService): Promise<void> {
-  service.child.kill('SIGTERM');
-  const code = await waitExit(service.child, STOP_TIMEOUT_MS);
-  if (code !== 0) throw new Error(`the service exited with code ${String(code)} on SIGTERM`);
 }
 
 async function registerModel(url: string): Promise<void> {
@@ -342,24 +206,6 @@ async function runClient(
   const code = await waitExit(child, 30 * 60_000);
   if (code !== 0 || !result) throw new Error(`the load client failed (exit code ${String(code)})`);
   return result;
-}
-
-// ---------------------------------------------------------------- database
-
-function databaseUrlFor(serverUrl: string, database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, application_name: 'driftwatch-bench' });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 function partitionDdl(table: string, day: number): string {
@@ -697,45 +543,20 @@ function printCpu(label: string, seconds: number, cpu: CpuUse, named: [string, n
 
 async function main(): Promise<void> {
   const options = readOptions();
-  const database = `dw_bench_${randomBytes(4).toString('hex')}`;
-  benchDatabase = database;
-  const benchUrl = databaseUrlFor(options.databaseUrl, database);
-  const dir = mkdtempSync(path.join(tmpdir(), 'driftwatch-bench-ingest-'));
   const endMs = Date.now();
-  let created = false;
-
-  const cleanup = async (): Promise<void> => {
-    for (const child of children) child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-    if (created) {
-      created = false;
-      await withClient(options.databaseUrl, (client) =>
-        client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`),
-      );
-    }
-  };
-  const interrupted = (signal: NodeJS.Signals): void => {
-    console.error(`\n${signal}: cleaning up`);
-    void cleanup()
-      .catch((error: unknown) => console.error(`cleanup failed: ${String(error)}`))
-      .finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
-
-  try {
-    await withClient(options.databaseUrl, (client) => client.query(`CREATE DATABASE ${database}`));
-    created = true;
+  await withBenchDatabase(options.databaseUrl, 'dw_bench_', async (bench) => {
+    const { name: database, url: benchUrl, dir } = bench;
+    benchDatabase = database;
     console.log(
       `driftwatch ingest benchmark — database ${database}, ${fmtInt(options.records)} records`,
     );
 
     // 1. driftwatch over HTTP.
-    const service = await startService(benchUrl);
+    const service = await startService(benchUrl, CONFIG_FILE);
     await registerModel(service.url);
     await withClient(benchUrl, (client) => client.query('CHECKPOINT'));
     const load = await runClient(service.url, service.pid, { ...options, endMs });
-    const rssMiB = peakRssMiB(service.pid);
+    const peakMiB = rssMiB(service.pid, 'VmHWM');
     await stopService(service);
     const stored = await withClient(benchUrl, async (client) => {
       const { rows } = await client.query<{ count: string }>(
@@ -761,7 +582,7 @@ async function main(): Promise<void> {
     console.log(
       `  request latency       p50 ${fmt(summary.latencyMs.p50)} ms, p99 ${fmt(summary.latencyMs.p99)} ms, max ${fmt(summary.latencyMs.max)} ms`,
     );
-    console.log(`  service peak RSS      ${fmt(rssMiB)} MiB (VmHWM)`);
+    console.log(`  service peak RSS      ${fmt(peakMiB)} MiB (VmHWM)`);
     console.log(`  rows stored           ${fmtInt(stored)} (= records)`);
     console.log(
       `psql \\copy baseline     ${fmtInt(baseline.rowsPerSecond)} rows/s  (${fmt(baseline.seconds, 2)} s, ${fmt(baseline.csvBytes / 1_048_576)} MiB CSV)`,
@@ -833,7 +654,11 @@ async function main(): Promise<void> {
 
       // Where the service's own CPU goes: a --cpu-prof run.
       const profileDir = path.join(dir, 'cpuprofile');
-      const profiled = await startService(benchUrl, ['--cpu-prof', '--cpu-prof-dir', profileDir]);
+      const profiled = await startService(benchUrl, CONFIG_FILE, [
+        '--cpu-prof',
+        '--cpu-prof-dir',
+        profileDir,
+      ]);
       const profiledLoad = await runClient(profiled.url, profiled.pid, {
         ...options,
         records,
@@ -854,9 +679,7 @@ async function main(): Promise<void> {
       for (const [name, ms] of profile.byFunction)
         console.log(`      ${pct(ms, profile.busyMs).padStart(7)}  ${name}`);
     }
-  } finally {
-    await cleanup();
-  }
+  });
 }
 
 main().catch((error: unknown) => {
