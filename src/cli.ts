@@ -9,11 +9,13 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { exitCodeOf, formatRun, type RunView } from './cli/runTable.js';
+import { writeDashboards } from './dashboards/build.js';
 import { ConfigError } from './core/errors.js';
 import { openDatabase, startService } from './main.js';
 import { migrate } from './storage/migrations.js';
 import { createPool } from './storage/pool.js';
 import { createLogger } from './telemetry/logger.js';
+import { shutdownTracing } from './telemetry/tracer.js';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -88,13 +90,17 @@ addCommonOptions(
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    service.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    // The service first (its last spans end there), then the span export.
+    service
+      .close()
+      .then(() => shutdownTracing())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
@@ -305,6 +311,16 @@ program
     if (options.json) console.log(JSON.stringify(body.runs, null, 2));
     else console.log(body.runs.map(formatRun).join('\n\n'));
     process.exit(exitCodeOf(body.runs));
+  });
+
+program
+  .command('dashboards')
+  .description('Grafana dashboards')
+  .command('build')
+  .description('write dashboards/*.json from the dashboard sources (src/dashboards/)')
+  .option('-o, --out <dir>', 'output folder', 'dashboards')
+  .action(async (options: { out: string }) => {
+    for (const file of await writeDashboards(options.out)) console.log(`wrote ${file}`);
   });
 
 program.parseAsync(process.argv).catch((error: unknown) => {

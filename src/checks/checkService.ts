@@ -4,16 +4,43 @@
  * so on-call sees failures in the same place as results. Only a failure to
  * record the run (the database is down) escapes to the caller.
  */
+import { SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { modelCheckSettings } from '../config/schema.js';
 import { AppError, NotFoundError, ValidationError } from '../core/errors.js';
-import type { CheckKind, CheckRun, NewRun, RunTrigger } from '../core/run.js';
+import type { CheckKind, CheckRun, NewRun, RunResult, RunTrigger } from '../core/run.js';
 import { isConnectionError } from '../storage/pool.js';
 import type { ModelRegistry } from '../registry/modelRegistry.js';
 import type { StoredModelVersion } from '../storage/modelStore.js';
 import type { RunStore } from '../storage/runStore.js';
+import {
+  ATTR_CHECK_KIND,
+  ATTR_CHECK_PATH,
+  ATTR_CHECK_ROWS,
+  ATTR_CHECK_RUN_ID,
+  ATTR_CHECK_STATUS,
+  ATTR_CHECK_TRIGGER,
+  ATTR_CHECK_WINDOW_END,
+  ATTR_CHECK_WINDOW_SECONDS,
+  ATTR_CHECK_WINDOW_START,
+  ATTR_ERROR_TYPE,
+  ATTR_FEATURE_NAME,
+  ATTR_MODEL_NAME,
+  ATTR_MODEL_VERSION,
+  ATTR_TEST_ADJUSTED_P_VALUE,
+  ATTR_TEST_DRIFTED,
+  ATTR_TEST_N_CURRENT,
+  ATTR_TEST_N_REFERENCE,
+  ATTR_TEST_NAME,
+  ATTR_TEST_P_VALUE,
+  ATTR_TEST_STATISTIC,
+  ATTR_TEST_STATUS,
+  SPAN_CHECK,
+  SPAN_CHECK_FEATURE,
+} from '../telemetry/attributes.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import { tracer, withSpan, type Attributes, type Span } from '../telemetry/tracer.js';
 import { countRun, publishRun } from './checkMetrics.js';
 import type { CheckRunner } from './checkRunner.js';
 
@@ -135,7 +162,28 @@ export class CheckService {
     return runs;
   }
 
-  private async runVersion(version: StoredModelVersion, request: RunRequest): Promise<CheckRun> {
+  /** One version's run, in the span `driftwatch.check` (docs/tracing.md). */
+  private runVersion(version: StoredModelVersion, request: RunRequest): Promise<CheckRun> {
+    return withSpan(
+      SPAN_CHECK,
+      {
+        [ATTR_MODEL_NAME]: version.model,
+        [ATTR_MODEL_VERSION]: version.version,
+        [ATTR_CHECK_KIND]: request.kind,
+        [ATTR_CHECK_TRIGGER]: request.trigger,
+      },
+      async (span) => {
+        const stored = await this.runVersionInSpan(version, request);
+        if (span.isRecording()) annotateCheckSpan(span, stored);
+        return stored;
+      },
+    );
+  }
+
+  private async runVersionInSpan(
+    version: StoredModelVersion,
+    request: RunRequest,
+  ): Promise<CheckRun> {
     const settings = modelCheckSettings(this.config, version.model);
     const runner = this.runner(request.kind);
     const startedAt = new Date(this.now());
@@ -211,4 +259,59 @@ export class CheckService {
     }
     return latest.length;
   }
+}
+
+/**
+ * The run's outcome on its span, and one child span `driftwatch.check.feature`
+ * per result row. The children are made here, after the run, with the run's
+ * start and end times: the tests themselves run in a tight loop (or on
+ * merged summaries) that must not pay for a span each.
+ */
+function annotateCheckSpan(span: Span, run: CheckRun): void {
+  span.setAttributes({
+    [ATTR_CHECK_RUN_ID]: run.id,
+    [ATTR_CHECK_STATUS]: run.status,
+    [ATTR_CHECK_WINDOW_START]: run.windowStart.toISOString(),
+    [ATTR_CHECK_WINDOW_END]: run.windowEnd.toISOString(),
+    [ATTR_CHECK_WINDOW_SECONDS]: Math.round(
+      (run.windowEnd.getTime() - run.windowStart.getTime()) / 1000,
+    ),
+    ...(run.rows !== null ? { [ATTR_CHECK_ROWS]: run.rows } : {}),
+    ...(run.path !== null ? { [ATTR_CHECK_PATH]: run.path } : {}),
+  });
+  if (run.status === 'error') {
+    // The run is recorded, so nothing was thrown; the span still says it failed.
+    span.setAttribute(ATTR_ERROR_TYPE, 'check_failed');
+    span.setStatus({ code: SpanStatusCode.ERROR, message: run.error ?? 'check failed' });
+  }
+  const parent = trace.setSpan(context.active(), span);
+  for (const result of run.results) {
+    tracer
+      .startSpan(
+        SPAN_CHECK_FEATURE,
+        { startTime: run.startedAt, attributes: featureTestAttributes(run, result) },
+        parent,
+      )
+      .end(run.finishedAt);
+  }
+}
+
+function featureTestAttributes(run: CheckRun, result: RunResult): Attributes {
+  const attributes: Attributes = {
+    [ATTR_MODEL_NAME]: run.model,
+    [ATTR_MODEL_VERSION]: run.version,
+    [ATTR_CHECK_KIND]: run.kind,
+    [ATTR_FEATURE_NAME]: result.feature,
+    [ATTR_TEST_NAME]: result.test,
+    [ATTR_TEST_STATUS]: result.status,
+    [ATTR_TEST_DRIFTED]: result.drifted,
+    [ATTR_TEST_N_REFERENCE]: result.nReference,
+    [ATTR_TEST_N_CURRENT]: result.nCurrent,
+  };
+  if (result.statistic !== null) attributes[ATTR_TEST_STATISTIC] = result.statistic;
+  if (result.pValue !== null) attributes[ATTR_TEST_P_VALUE] = result.pValue;
+  if (result.adjustedPValue !== null) {
+    attributes[ATTR_TEST_ADJUSTED_P_VALUE] = result.adjustedPValue;
+  }
+  return attributes;
 }

@@ -11,7 +11,20 @@ import type { ModelRegistry } from '../registry/modelRegistry.js';
 import type { StoredModelVersion } from '../storage/modelStore.js';
 import type { PoolClient } from '../storage/pool.js';
 import type { PredictionStore } from '../storage/predictionStore.js';
+import {
+  ATTR_INGEST_ACCEPTED,
+  ATTR_INGEST_DUPLICATES,
+  ATTR_INGEST_LINKS_DROPPED,
+  ATTR_INGEST_RECORDS,
+  ATTR_INGEST_REJECTED,
+  ATTR_LINK_RECORD_INDEX,
+  ATTR_LINK_SOURCE,
+  ATTR_MODEL_NAME,
+  ATTR_MODEL_VERSION,
+  SPAN_INGEST,
+} from '../telemetry/attributes.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import { spanContextFromTraceparent, withSpan, type Link, type Span } from '../telemetry/tracer.js';
 import { KNOWN_STATUSES, type PredictionRecord } from './recordSchema.js';
 import type { RawRecord, RecordSplitter } from './recordSplitter.js';
 import type { TimestampBounds } from './timestamp.js';
@@ -21,6 +34,20 @@ export interface IngestResult {
   accepted: number;
   duplicates: number;
   rejected: Rejection[];
+}
+
+/**
+ * Most distinct record traceparents one ingest span links to; the rest are
+ * counted in `driftwatch.ingest.links_dropped`. With the request's own link
+ * that stays within the SDK's default of 128 links per span
+ * (`OTEL_SPAN_LINK_COUNT_LIMIT`), which backends also bound.
+ */
+export const MAX_RECORD_LINKS = 127;
+
+/** What the HTTP layer knows of the request, for the ingest span. */
+export interface IngestRequestContext {
+  /** The request's own `traceparent` header. */
+  traceparent?: string | undefined;
 }
 
 export interface IngestOptions {
@@ -39,6 +66,9 @@ class BatchValidator {
   readonly rejected: Rejection[] = [];
   readonly versions = new Map<string, StoredModelVersion>();
   total = 0;
+  /** Distinct record traceparents (`traceId-spanId` → first record index), when collected. */
+  readonly traceparents = new Map<string, { traceparent: string; index: number }>();
+  traceparentsDropped = 0;
   private readonly missingVersions = new Set<string>();
   private readonly modelKnown = new Map<string, boolean>();
   private readonly settings = new Map<string, ModelSettings>();
@@ -47,6 +77,8 @@ class BatchValidator {
     private readonly registry: ModelRegistry,
     private readonly config: Config,
     private readonly bounds: TimestampBounds,
+    /** Collect record traceparents for span links (only when the ingest span records). */
+    private readonly collectTraceparents = false,
   ) {}
 
   /**
@@ -81,8 +113,22 @@ class BatchValidator {
       settings,
       bounds: this.bounds,
     });
-    if (row.ok) this.valid.push(row.value);
-    else this.rejected.push(row.rejection);
+    if (!row.ok) {
+      this.rejected.push(row.rejection);
+      return;
+    }
+    this.valid.push(row.value);
+    if (this.collectTraceparents && record.traceparent !== undefined) {
+      this.noteTraceparent(index, record.traceparent);
+    }
+  }
+
+  private noteTraceparent(index: number, traceparent: string): void {
+    // The trace and span ids (characters 3–51) identify the link; flags do not.
+    const key = traceparent.slice(3, 52);
+    if (this.traceparents.has(key)) return;
+    if (this.traceparents.size >= MAX_RECORD_LINKS) this.traceparentsDropped += 1;
+    else this.traceparents.set(key, { traceparent, index });
   }
 
   private async addFirstOfVersion(index: number, record: PredictionRecord): Promise<void> {
@@ -135,37 +181,67 @@ export class IngestService {
   async ingestStream(
     body: AsyncIterable<unknown>,
     splitter: RecordSplitter,
+    request: IngestRequestContext = {},
   ): Promise<IngestResult> {
-    const batch = new BatchValidator(this.registry, this.config, {
-      nowMs: this.options.now(),
-      maxFutureMs: this.options.maxFutureMs,
-      maxAgeMs: this.options.maxAgeMs,
-    });
-    for await (const chunk of body) {
-      for (const raw of splitter.push(chunk as Buffer)) {
+    return this.traced(request, async (batch) => {
+      for await (const chunk of body) {
+        for (const raw of splitter.push(chunk as Buffer)) {
+          const pending = batch.add(raw);
+          if (pending) await pending;
+        }
+      }
+      for (const raw of splitter.end()) {
         const pending = batch.add(raw);
         if (pending) await pending;
       }
-    }
-    for (const raw of splitter.end()) {
-      const pending = batch.add(raw);
-      if (pending) await pending;
-    }
-    return this.store(batch);
+    });
   }
 
   /** Same as ingestStream for records already split (tests, file tailing). */
-  async ingestRecords(records: Iterable<RawRecord>): Promise<IngestResult> {
-    const batch = new BatchValidator(this.registry, this.config, {
-      nowMs: this.options.now(),
-      maxFutureMs: this.options.maxFutureMs,
-      maxAgeMs: this.options.maxAgeMs,
+  async ingestRecords(
+    records: Iterable<RawRecord>,
+    request: IngestRequestContext = {},
+  ): Promise<IngestResult> {
+    return this.traced(request, async (batch) => {
+      for (const raw of records) {
+        const pending = batch.add(raw);
+        if (pending) await pending;
+      }
     });
-    for (const raw of records) {
-      const pending = batch.add(raw);
-      if (pending) await pending;
-    }
-    return this.store(batch);
+  }
+
+  /**
+   * Validates (`fill`) and stores one request's batch inside the span
+   * `driftwatch.ingest`, which links to the request's traceparent and to the
+   * distinct traceparents the records carry (docs/tracing.md).
+   */
+  private traced(
+    request: IngestRequestContext,
+    fill: (batch: BatchValidator) => Promise<void>,
+  ): Promise<IngestResult> {
+    return withSpan(SPAN_INGEST, {}, async (span) => {
+      const batch = new BatchValidator(
+        this.registry,
+        this.config,
+        {
+          nowMs: this.options.now(),
+          maxFutureMs: this.options.maxFutureMs,
+          maxAgeMs: this.options.maxAgeMs,
+        },
+        span.isRecording(),
+      );
+      try {
+        await fill(batch);
+        const result = await this.store(batch);
+        span.setAttributes({
+          [ATTR_INGEST_ACCEPTED]: result.accepted,
+          [ATTR_INGEST_DUPLICATES]: result.duplicates,
+        });
+        return result;
+      } finally {
+        if (span.isRecording()) annotateIngestSpan(span, batch, request);
+      }
+    });
   }
 
   private async store(batch: BatchValidator): Promise<IngestResult> {
@@ -279,4 +355,42 @@ export class IngestService {
       throw new AppError('schema_changed', 'a model schema changed during this request; retry it');
     }
   }
+}
+
+/** Counts, model identity and links of an ingest span (also when the batch failed). */
+function annotateIngestSpan(
+  span: Span,
+  batch: BatchValidator,
+  request: IngestRequestContext,
+): void {
+  span.setAttributes({
+    [ATTR_INGEST_RECORDS]: batch.total,
+    [ATTR_INGEST_REJECTED]: batch.rejected.length,
+  });
+  const versions = [...batch.versions.values()];
+  const models = new Set(versions.map((version) => version.model));
+  if (models.size === 1) span.setAttribute(ATTR_MODEL_NAME, [...models][0]!);
+  if (versions.length === 1) span.setAttribute(ATTR_MODEL_VERSION, versions[0]!.version);
+  if (batch.traceparentsDropped > 0) {
+    span.setAttribute(ATTR_INGEST_LINKS_DROPPED, batch.traceparentsDropped);
+  }
+
+  const links: Link[] = [];
+  const own = span.spanContext().traceId;
+  // The header's trace is already this span's parent when the HTTP server
+  // span continued it; a link only adds something for another trace (the
+  // caller did not propagate, or auto-instrumentation is off).
+  const caller = spanContextFromTraceparent(request.traceparent);
+  if (caller && caller.traceId !== own) {
+    links.push({ context: caller, attributes: { [ATTR_LINK_SOURCE]: 'request' } });
+  }
+  for (const { traceparent, index } of batch.traceparents.values()) {
+    const context = spanContextFromTraceparent(traceparent);
+    if (!context) continue;
+    links.push({
+      context,
+      attributes: { [ATTR_LINK_SOURCE]: 'record', [ATTR_LINK_RECORD_INDEX]: index },
+    });
+  }
+  if (links.length > 0) span.addLinks(links);
 }

@@ -22,6 +22,14 @@ import type { Logger } from 'pino';
 import { AppError } from '../core/errors.js';
 import type { FeatureSpec, OnnxArtifact } from '../core/model.js';
 import {
+  ATTR_MODEL_NAME,
+  ATTR_MODEL_VERSION,
+  ATTR_SCORE_BATCH_ROWS,
+  ATTR_SCORE_BATCH_START,
+  SPAN_SCORE_BATCH,
+} from '../telemetry/attributes.js';
+import { withSpan } from '../telemetry/tracer.js';
+import {
   planInputs,
   type AssembledInputs,
   type InputPlan,
@@ -542,7 +550,16 @@ class Session implements LoadedModel {
         const feeds = feedsFor(start, end);
         let output: Tensor | undefined;
         try {
-          const results = await this.session.run(feeds, [this.outputName]);
+          const results = await withSpan(
+            SPAN_SCORE_BATCH,
+            {
+              [ATTR_MODEL_NAME]: this.model,
+              [ATTR_MODEL_VERSION]: this.version,
+              [ATTR_SCORE_BATCH_START]: start,
+              [ATTR_SCORE_BATCH_ROWS]: end - start,
+            },
+            () => this.session.run(feeds, [this.outputName]),
+          );
           output = singleOutput(results);
         } catch (error) {
           throw new ModelRunError(

@@ -35,6 +35,7 @@ export function ingestRoutes(services: HttpServices, auth: Authenticator): Route
       const result = await services.ingest.ingestStream(
         requestBody(req, services.config.ingest.maxBodyBytes),
         splitter,
+        { traceparent: req.get('traceparent') },
       );
       res.json(result);
     }),
