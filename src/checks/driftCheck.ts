@@ -9,8 +9,7 @@
  */
 import type { CheckSettings, DriftCheckSettings } from '../config/checksSchema.js';
 import type { ReferenceProfile } from '../core/referenceProfile.js';
-import { evaluateDriftFromColumns } from '../drift/evaluate.js';
-import type { DriftReport } from '../drift/index.js';
+import { evaluateDriftFromColumns, type DriftReport } from '../drift/index.js';
 import { featureLayout } from '../ingest/featureLayout.js';
 import type { StoredModelVersion } from '../storage/modelStore.js';
 import type { Pool } from '../storage/pool.js';

@@ -44,9 +44,7 @@ class GrowableFloat64 {
   }
 
   values(): Float64Array {
-    return this.length === this.buffer.length
-      ? this.buffer
-      : this.buffer.subarray(0, this.length);
+    return this.length === this.buffer.length ? this.buffer : this.buffer.subarray(0, this.length);
   }
 }
 

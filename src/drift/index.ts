@@ -3,7 +3,7 @@
  * window of current values to per-feature results, dataset drift, score
  * drift and data-quality signals. No clock, no randomness, no I/O.
  */
-export { evaluateDrift, adjustPValues } from './evaluate.js';
+export { evaluateDrift, evaluateDriftFromColumns, adjustPValues } from './evaluate.js';
 export { evaluateDriftFromSummary, type EvaluateDriftFromSummaryInput } from './summaryEvaluate.js';
 export {
   WindowSummaryBuilder,
@@ -34,7 +34,7 @@ export {
   type FeatureRows,
   type NumericStatistics,
 } from './featureTests.js';
-export { DriftInputError } from './values.js';
+export { DriftInputError, DriftColumnError } from './values.js';
 export {
   SCORE_FEATURE,
   type CurrentWindow,
@@ -47,6 +47,10 @@ export {
   type DriftTestResult,
   type EvaluateDriftInput,
   type FeatureDrift,
+  type CollectedColumn,
+  type NumericValuesColumn,
+  type CategoryCountsColumn,
+  type EvaluateDriftFromColumnsInput,
 } from './types.js';
 
 export {

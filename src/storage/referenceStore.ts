@@ -89,7 +89,7 @@ function encodeFloat64(values: Float64Array): Buffer {
  * little-endian host (into a fresh, aligned buffer: pg's Buffer may start at
  * any offset of a shared one), value by value otherwise.
  */
-export function decodeFloat64(buffer: Uint8Array): Float64Array {
+function decodeFloat64(buffer: Uint8Array): Float64Array {
   if (buffer.length % 8 !== 0) {
     throw new RangeError(`float64 data of ${buffer.length} bytes (not a multiple of 8)`);
   }

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { evaluateDrift } from '../../src/drift/index.js';
+import { buildReferenceProfile, evaluateDrift } from '../../src/drift/index.js';
 import { startService } from '../../src/main.js';
 import { ReferenceStore } from '../../src/storage/referenceStore.js';
 import { createPool } from '../../src/storage/pool.js';
@@ -301,6 +301,154 @@ describe('drift checks', () => {
     } finally {
       await second.close();
     }
+  });
+});
+
+describe('the exact path', () => {
+  let t: TestService;
+  const reference = churnRows(5_000, 21);
+
+  beforeAll(async () => {
+    t = await startTestService();
+  }, 120_000);
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('gives the same results as evaluateDrift on the raw rows, missing values included', async () => {
+    await register(t.url, 'gaps', '1', reference);
+    const window = churnRows(1_500, 22, { tenureSigma: 0.3, newRegionShare: 0.05 });
+    const records = predictionRecords(window, {
+      model: 'gaps',
+      version: '1',
+      idPrefix: 'g',
+      nowMs: Date.now(),
+      spreadMs: 30 * 60_000,
+    });
+    // Missing values in a numeric feature, a categorical one and the score.
+    const tenure: (number | null)[] = [];
+    const region: (string | null)[] = [];
+    const score: (number | null)[] = [];
+    records.forEach((record, i) => {
+      const features = record.features as Record<string, unknown>;
+      const row = window[i]!;
+      tenure.push(i % 7 === 0 ? null : row.tenure_months);
+      region.push(i % 11 === 0 ? null : row.region);
+      score.push(i % 13 === 0 ? null : row.score);
+      if (i % 7 === 0) features.tenure_months = null;
+      if (i % 11 === 0) features.region = null;
+      if (i % 13 === 0) delete record.score;
+    });
+    await postAll(t.url, records);
+
+    const view = await runCheck(t.url, 'gaps', 'version=1');
+    expect(view.path).toBe('exact');
+    expect(view.rows).toBe(1_500);
+
+    const pool = createPool({ url: t.database.url, max: 1 });
+    try {
+      const profile = (await new ReferenceStore(pool).load('gaps', '1'))!;
+      const expected = evaluateDrift({
+        reference: profile,
+        current: {
+          features: {
+            tenure_months: tenure,
+            monthly_charges: window.map((r) => r.monthly_charges),
+            support_calls: window.map((r) => r.support_calls),
+            plan: window.map((r) => r.plan),
+            region,
+          },
+          score,
+        },
+      });
+      const results = (view.results ?? []) as unknown as Record<string, unknown>[];
+      expect(results).toHaveLength(expected.results.length);
+      expected.results.forEach((want, i) => {
+        const got = results[i]!;
+        const label = `${want.feature}/${want.test}`;
+        expect([got.feature, got.test, got.status, got.drifted], label).toEqual([
+          want.feature,
+          want.test,
+          want.status,
+          want.drifted,
+        ]);
+        expect([got.n_current, got.missing_current], label).toEqual([
+          want.nCurrent,
+          want.missingCurrent,
+        ]);
+        for (const [stored, computed] of [
+          [got.statistic, want.statistic],
+          [got.p_value, want.pValue],
+          [got.adjusted_p_value, want.adjustedPValue],
+          [got.effect_size, want.effectSize],
+        ] as const) {
+          // A statistic that is not finite is stored as NULL.
+          if (computed === null || !Number.isFinite(computed)) expect(stored, label).toBeNull();
+          else expect(stored as number, label).toBeCloseTo(computed, 12);
+        }
+      });
+      const missing = (feature: string) =>
+        results.find((r) => r.feature === feature && r.test === 'missing_rate')!;
+      expect(missing('tenure_months').missing_current).toBe(Math.ceil(1_500 / 7));
+      expect(missing('region').missing_current).toBe(Math.ceil(1_500 / 11));
+      expect(missing('__score__').missing_current).toBe(Math.ceil(1_500 / 13));
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('uses a reference replaced behind its back (by another process) at the next check', async () => {
+    await register(t.url, 'swap', '1', reference);
+    await postAll(
+      t.url,
+      predictionRecords(churnRows(1_000, 23), {
+        model: 'swap',
+        version: '1',
+        idPrefix: 's',
+        nowMs: Date.now(),
+        spreadMs: 30 * 60_000,
+      }),
+    );
+    const nReference = (view: RunView) =>
+      view.results!.find((r) => r.feature === 'tenure_months' && r.test === 'ks') as unknown as {
+        n_reference: number;
+        drifted: boolean;
+      };
+    const first = await runCheck(t.url, 'swap', 'version=1');
+    expect(nReference(first)).toMatchObject({ n_reference: 5_000, drifted: false });
+    // Cached now; a second check reads the same reference.
+    const second = await runCheck(t.url, 'swap', 'version=1');
+    expect(nReference(second).n_reference).toBe(5_000);
+
+    // Another process (a second replica, an operator's script) replaces it.
+    const shifted = churnRows(3_000, 24, { tenureSigma: 2 });
+    const pool = createPool({ url: t.database.url, max: 1 });
+    try {
+      const columns: Record<string, (number | string)[]> = {};
+      for (const name of [
+        'tenure_months',
+        'monthly_charges',
+        'support_calls',
+        'plan',
+        'region',
+      ] as const) {
+        columns[name] = shifted.map((row) => row[name]);
+      }
+      await new ReferenceStore(pool).replace(
+        'swap',
+        '1',
+        buildReferenceProfile(
+          CHURN_DEFINITION.features.map((f) => ({ name: f.name, type: f.type })),
+          columns,
+          shifted.map((r) => r.score),
+        ),
+      );
+    } finally {
+      await pool.end();
+    }
+    const third = await runCheck(t.url, 'swap', 'version=1');
+    expect(nReference(third)).toMatchObject({ n_reference: 3_000, drifted: true });
   });
 });
 
