@@ -10,6 +10,8 @@ import { loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { exitCodeOf, formatRun, type RunView } from './cli/runTable.js';
 import { writeDashboards } from './dashboards/build.js';
+import { parseDuration } from './config/checksSchema.js';
+import { DEFAULT_DEMO_DATA_DIR, runDemo } from './demo/demo.js';
 import { ConfigError } from './core/errors.js';
 import { openDatabase, startService } from './main.js';
 import { migrate } from './storage/migrations.js';
@@ -311,6 +313,41 @@ program
     if (options.json) console.log(JSON.stringify(body.runs, null, 2));
     else console.log(body.runs.map(formatRun).join('\n\n'));
     process.exit(exitCodeOf(body.runs));
+  });
+
+program
+  .command('demo')
+  .description(
+    'run driftwatch end to end on this machine (embedded database, simulated serving pod, drift and serving skew); exit 1 when they go undetected',
+  )
+  .option('-d, --duration <duration>', 'length of the simulated traffic, e.g. 60s, 3m', '3m')
+  .addOption(
+    new Option('-p, --port <port>', 'HTTP port (0: a free one)').argParser(parsePort).default(0),
+  )
+  .option(
+    '--data-dir <dir>',
+    `new or empty embedded PostgreSQL folder (default: ${DEFAULT_DEMO_DATA_DIR}, wiped first)`,
+  )
+  .action(async (options: { duration: string; port: number; dataDir?: string }) => {
+    let durationSeconds: number;
+    try {
+      durationSeconds = parseDuration(options.duration);
+    } catch (error) {
+      console.error(`driftwatch: --duration: ${(error as Error).message}`);
+      process.exit(2);
+    }
+    const abort = new AbortController();
+    process.once('SIGINT', () => abort.abort());
+    process.once('SIGTERM', () => abort.abort());
+    const outcome = await runDemo({
+      durationSeconds,
+      port: options.port,
+      dataDir: options.dataDir,
+      print: (line) => console.log(line),
+      logLevel: process.env.DRIFTWATCH_LOG_LEVEL ?? 'warn',
+      signal: abort.signal,
+    });
+    process.exit(outcome.driftDetected && outcome.parityDegraded ? 0 : 1);
   });
 
 program

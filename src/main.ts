@@ -24,6 +24,7 @@ import { versionsWithTraffic } from './storage/windowReader.js';
 import { createApp } from './http/app.js';
 import type { HttpServices } from './http/services.js';
 import { IngestService } from './ingest/ingestService.js';
+import { FileTailer } from './ingest/fileTailer.js';
 import { LabelIngest } from './ingest/labelIngest.js';
 import { ReferenceImport } from './ingest/referenceImport.js';
 import { ModelRegistry } from './registry/modelRegistry.js';
@@ -35,8 +36,11 @@ import { PartitionManager } from './storage/partitions.js';
 import { createPool, type Pool } from './storage/pool.js';
 import { PredictionStore } from './storage/predictionStore.js';
 import { ReferenceStore } from './storage/referenceStore.js';
+import { TailCheckpoints } from './storage/tailCheckpoints.js';
+import { OutboxStore } from './storage/outboxStore.js';
 import { createLogger, type Logger } from './telemetry/logger.js';
 import { Metrics } from './telemetry/metrics.js';
+import { WebhookDispatcher, WebhookOutbox } from './webhooks/index.js';
 
 export interface RunningService {
   /** Base URL of the HTTP server. */
@@ -107,6 +111,15 @@ export function composeServices(deps: ComposeDeps): HttpServices {
   const labelStore = new LabelStore(pool);
   const runStore = new RunStore(pool);
   const sessions = deps.sessions ?? createSessionCache(config, logger);
+  const outboxStore = new OutboxStore(pool);
+  const outbox = new WebhookOutbox({
+    config: config.webhooks,
+    pool,
+    runs: runStore,
+    baseUrl: config.server.publicUrl ?? '',
+    logger: logger.child({ component: 'webhooks' }),
+    now,
+  });
   const bounds = () => ({
     nowMs: now(),
     maxFutureMs: config.ingest.maxFutureSeconds * 1000,
@@ -135,6 +148,7 @@ export function composeServices(deps: ComposeDeps): HttpServices {
         .map((v) => v.version);
       return versionsWithTraffic(pool, model, versions, startMs, endMs);
     },
+    onRunStored: outbox.onRunStored,
   });
   return {
     config,
@@ -151,6 +165,7 @@ export function composeServices(deps: ComposeDeps): HttpServices {
     referenceStore,
     runStore,
     checks,
+    webhooks: { store: outboxStore, outbox },
     readiness: async () => {
       const pending = await pendingMigrations(pool);
       if (pending.length > 0) throw new Error(`migrations pending: ${pending.join(', ')}`);
@@ -209,6 +224,33 @@ export async function startService(
       ? startScheduler({ config, pool, logger, registry, checks, metrics, partitions, now })
       : null;
     if (scheduler) cleanups.push(() => scheduler.stop());
+
+    if (config.webhooks.dispatch && config.webhooks.targets.length > 0) {
+      const dispatcher = new WebhookDispatcher({
+        config: config.webhooks,
+        store: services.webhooks.store,
+        metrics,
+        logger: logger.child({ component: 'webhook-dispatcher' }),
+        owner: `${hostname()}:${process.pid}`,
+        now,
+      });
+      dispatcher.start();
+      cleanups.push(() => dispatcher.stop());
+    }
+
+    if (config.logs.files.length > 0) {
+      const tailer = new FileTailer({
+        patterns: config.logs.files,
+        pollIntervalMs: config.logs.pollIntervalMs,
+        batchRecords: config.logs.batchRecords,
+        ingest: services.ingest,
+        checkpoints: new TailCheckpoints(pool),
+        metrics,
+        logger,
+      });
+      tailer.start();
+      cleanups.push(() => tailer.stop());
+    }
 
     const app = createApp(services);
 

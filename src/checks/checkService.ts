@@ -10,7 +10,7 @@ import type { Config } from '../config/schema.js';
 import { modelCheckSettings } from '../config/schema.js';
 import { AppError, NotFoundError, ValidationError } from '../core/errors.js';
 import type { CheckKind, CheckRun, NewRun, RunResult, RunTrigger } from '../core/run.js';
-import { isConnectionError } from '../storage/pool.js';
+import { isConnectionError, type PoolClient } from '../storage/pool.js';
 import type { ModelRegistry } from '../registry/modelRegistry.js';
 import type { StoredModelVersion } from '../storage/modelStore.js';
 import type { RunStore } from '../storage/runStore.js';
@@ -65,6 +65,8 @@ export interface CheckServiceDeps {
   now: () => number;
   /** Versions with predictions in a window. */
   activeVersions: (model: string, startMs: number, endMs: number) => Promise<string[]>;
+  /** Runs in the transaction that stores a run (the webhook outbox). */
+  onRunStored?: (client: PoolClient, run: CheckRun) => Promise<void>;
 }
 
 export class CheckService {
@@ -76,6 +78,7 @@ export class CheckService {
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly activeVersions: CheckServiceDeps['activeVersions'];
+  private readonly onRunStored: CheckServiceDeps['onRunStored'];
 
   constructor(deps: CheckServiceDeps) {
     this.config = deps.config;
@@ -86,6 +89,7 @@ export class CheckService {
     this.logger = deps.logger;
     this.now = deps.now;
     this.activeVersions = deps.activeVersions;
+    this.onRunStored = deps.onRunStored;
   }
 
   /**
@@ -224,7 +228,7 @@ export class CheckService {
       };
     }
     const finished: NewRun = { ...run, finishedAt: new Date(this.now()) };
-    const stored = await this.runs.insert(finished);
+    const stored = await this.runs.insert(finished, this.onRunStored);
     countRun(this.metrics, stored);
     publishRun(this.metrics, stored);
     log.info(

@@ -9,6 +9,7 @@ import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
 import { configSchema, type Config } from './schema.js';
+import { resolveWebhookSecrets } from './webhooksSchema.js';
 
 export interface LoadOptions {
   /** Explicit config file: must exist. Without it `driftwatch.yaml` is used when present. */
@@ -177,6 +178,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
     section(raw, 'database').dataDir = options.overrides.dataDir;
 
   resolveTokenSecrets(raw, env, problems);
+  resolveWebhookSecrets(raw, env, problems);
   const result = configSchema.safeParse(raw);
   if (!result.success) {
     problems.push(...result.error.issues.flatMap((issue) => describeIssues(issue)));

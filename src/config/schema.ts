@@ -11,6 +11,8 @@ import {
   shadowSchema,
   type CheckSettings,
 } from './checksSchema.js';
+import { webhooksSchema } from './webhooksSchema.js';
+import { logsSchema } from './logsSchema.js';
 
 const nameSchema = z
   .string()
@@ -124,6 +126,10 @@ export const configSchema = z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     })
     .prefault({}),
+  /** NDJSON prediction logs followed on a shared volume (file tailing). */
+  logs: logsSchema,
+  /** Retraining webhooks through the durable outbox (docs/webhooks.md). */
+  webhooks: webhooksSchema,
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -12,6 +12,8 @@ import {
 } from '../ingest/recordSchema.js';
 import { modelVersionDefinitionSchema } from '../registry/schema.js';
 import { listRunsQuerySchema, runCheckQuerySchema } from './routes/runs.js';
+import { listDeliveriesQuerySchema } from './routes/webhooks.js';
+import { alertmanagerNotificationSchema } from '../webhooks/alertmanager.js';
 
 type Schema = Record<string, unknown>;
 
@@ -234,6 +236,33 @@ export function buildOpenApiDocument(): Schema {
             200: { description: '`{runs}`: one run per checked version, with results' },
             400: errorResponse('Invalid query or kind not runnable'),
             404: errorResponse('Unknown model, version or kind'),
+            503: unavailable,
+          },
+        },
+      },
+      '/v1/webhooks/deliveries': {
+        get: {
+          summary:
+            'Webhook deliveries in the outbox, newest first (scope: admin; docs/webhooks.md)',
+          parameters: queryParameters(listDeliveriesQuerySchema),
+          responses: {
+            200: { description: '`{deliveries, next_before}`' },
+            400: errorResponse('Invalid query'),
+            503: unavailable,
+          },
+        },
+      },
+      '/v1/alertmanager': {
+        post: {
+          summary:
+            "Alertmanager's webhook payload: firing driftwatch alerts become retraining events (scope: admin)",
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: schemaOf(alertmanagerNotificationSchema) } },
+          },
+          responses: {
+            200: { description: '`{events, ignored}`: the events written, alerts ignored' },
+            400: errorResponse('Not an Alertmanager webhook payload'),
             503: unavailable,
           },
         },

@@ -9,6 +9,8 @@ import type { ReferenceStore } from '../storage/referenceStore.js';
 import type { RunStore } from '../storage/runStore.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { OutboxStore } from '../storage/outboxStore.js';
+import type { WebhookOutbox } from '../webhooks/outbox.js';
 
 export interface HttpServices {
   config: Config;
@@ -21,6 +23,8 @@ export interface HttpServices {
   referenceStore: ReferenceStore;
   runStore: RunStore;
   checks: CheckService;
+  /** The webhook outbox: deliveries listing and Alertmanager intake. */
+  webhooks: { store: OutboxStore; outbox: WebhookOutbox };
   /** Resolves when the database answers and every migration is applied; rejects with the reason. */
   readiness: () => Promise<void>;
 }

@@ -50,6 +50,21 @@ export interface IngestRequestContext {
   traceparent?: string | undefined;
 }
 
+/** Where records came from, the `source` label of `driftwatch_ingest_records_total`. */
+export type IngestSource = 'http' | 'file';
+
+/** Per-call options of `ingestRecords`. */
+export interface IngestCallOptions {
+  source?: IngestSource;
+  /**
+   * Runs inside the transaction that stores the valid records (file tailing
+   * saves its read offset here, so rows and offset commit together; it may
+   * run twice when that transaction is retried). Not called when no record
+   * is valid: nothing is stored then.
+   */
+  inTransaction?: (client: PoolClient) => Promise<void>;
+}
+
 export interface IngestOptions {
   maxFutureMs: number;
   maxAgeMs: number;
@@ -201,13 +216,18 @@ export class IngestService {
   async ingestRecords(
     records: Iterable<RawRecord>,
     request: IngestRequestContext = {},
+    options: IngestCallOptions = {},
   ): Promise<IngestResult> {
-    return this.traced(request, async (batch) => {
-      for (const raw of records) {
-        const pending = batch.add(raw);
-        if (pending) await pending;
-      }
-    });
+    return this.traced(
+      request,
+      async (batch) => {
+        for (const raw of records) {
+          const pending = batch.add(raw);
+          if (pending) await pending;
+        }
+      },
+      options,
+    );
   }
 
   /**
@@ -218,6 +238,7 @@ export class IngestService {
   private traced(
     request: IngestRequestContext,
     fill: (batch: BatchValidator) => Promise<void>,
+    options: IngestCallOptions = {},
   ): Promise<IngestResult> {
     return withSpan(SPAN_INGEST, {}, async (span) => {
       const batch = new BatchValidator(
@@ -232,7 +253,7 @@ export class IngestService {
       );
       try {
         await fill(batch);
-        const result = await this.store(batch);
+        const result = await this.store(batch, options);
         span.setAttributes({
           [ATTR_INGEST_ACCEPTED]: result.accepted,
           [ATTR_INGEST_DUPLICATES]: result.duplicates,
@@ -244,12 +265,13 @@ export class IngestService {
     });
   }
 
-  private async store(batch: BatchValidator): Promise<IngestResult> {
+  private async store(batch: BatchValidator, options: IngestCallOptions): Promise<IngestResult> {
     const { valid, rejected, total } = batch;
+    const source = options.source ?? 'http';
     if (total === 0) throw new AppError('body_unparseable', 'the body holds no records');
     for (const rejection of rejected) {
       this.metrics.ingestRecordsTotal.inc({
-        source: 'http',
+        source,
         outcome: 'rejected',
         reason: rejection.code,
       });
@@ -261,17 +283,18 @@ export class IngestService {
     }
 
     const versions = [...batch.versions.values()];
-    const result = await this.predictions.write(valid, (client) =>
-      this.confirmRevisions(client, versions),
-    );
+    const result = await this.predictions.write(valid, async (client) => {
+      await this.confirmRevisions(client, versions);
+      if (options.inTransaction) await options.inTransaction(client);
+    });
 
     this.metrics.ingestRecordsTotal.inc(
-      { source: 'http', outcome: 'accepted', reason: 'none' },
+      { source, outcome: 'accepted', reason: 'none' },
       result.inserted,
     );
     if (result.duplicates > 0) {
       this.metrics.ingestRecordsTotal.inc(
-        { source: 'http', outcome: 'duplicate', reason: 'none' },
+        { source, outcome: 'duplicate', reason: 'none' },
         result.duplicates,
       );
     }

@@ -80,6 +80,18 @@ describe('loadConfig', () => {
         scheduler: { enabled: true },
         retention: { predictionsDays: 90, schedule: '23 * * * *' },
         logging: { level: 'info' },
+        logs: { files: [], pollIntervalMs: 1000, batchRecords: 1000 },
+        webhooks: {
+          targets: [],
+          consecutiveDriftRuns: 2,
+          timeoutMs: 10_000,
+          maxAgeHours: 24,
+          pollIntervalMs: 2_000,
+          initialBackoffMs: 5_000,
+          maxBackoffMs: 600_000,
+          batchSize: 20,
+          dispatch: true,
+        },
       });
       expect(modelSettings(config, 'any-model').unknownFeatures).toBe('reject');
       const checks = modelCheckSettings(config, 'any-model');
