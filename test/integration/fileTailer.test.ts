@@ -76,6 +76,12 @@ describe('file tailing (logs.files)', () => {
 
   const storedReaches = (n: number) => async () => (await stored()).rows === n;
 
+  /** Accepted plus duplicate file records counted reach `count`. */
+  function countedReaches(running: RunningService, count: number): () => Promise<boolean> {
+    return async () =>
+      (await fileRecords(running, 'accepted')) + (await fileRecords(running, 'duplicate')) >= count;
+  }
+
   async function fileRecords(running: RunningService, outcome: string, reason = 'none') {
     const { values } = await running.metrics.ingestRecordsTotal.get();
     return values
@@ -158,6 +164,8 @@ describe('file tailing (logs.files)', () => {
     truncateSync(file, 0);
     writeFileSync(file, lines(13, 20));
     await until('the file rewritten past its offset', storedReaches(20));
+    // The counters move just after the commit the rows became visible with.
+    await until('the counters of the stored lines', countedReaches(service, 20));
 
     expect(await fileRecords(service, 'accepted')).toBe(20);
     expect(await fileRecords(service, 'duplicate')).toBe(0);
@@ -172,6 +180,7 @@ describe('file tailing (logs.files)', () => {
     logs = [];
     service = await start();
     await until('the lines written while stopped', storedReaches(25));
+    await until('the counters after the restart', countedReaches(service, 5));
     expect(await stored()).toEqual({ rows: 25, distinct: 25 });
     expect(await fileRecords(service, 'accepted')).toBe(25 - 20);
     expect(await fileRecords(service, 'duplicate')).toBe(0);
