@@ -18,6 +18,7 @@
  *   c1  device shares 45 / 35 / 20 % instead of a third each
  * Every other feature and the score have the reference's distribution.
  */
+import { PREDICTION_COLUMNS } from '../src/ingest/validateRecord.js';
 import type { FeatureSpec } from '../src/core/model.js';
 import { createRandom, type SeededRandom } from '../src/stats/index.js';
 
@@ -133,19 +134,9 @@ export const COPY_SIGNATURE = Buffer.concat([
 export const COPY_TRAILER = Buffer.from([0xff, 0xff]);
 
 /** Columns of the rows `predictionCopyChunks` writes, in order. */
-export const PREDICTION_COPY_COLUMNS = [
-  'model',
-  'model_version',
-  'request_id',
-  'ts',
-  'num_values',
-  'cat_values',
-  'missing_count',
-  'score',
-  'prediction',
-  'latency_ms',
-  'status',
-] as const;
+export const PREDICTION_COPY_COLUMNS = PREDICTION_COLUMNS.filter(
+  (column) => column !== 'traceparent',
+);
 export const KEY_COPY_COLUMNS = ['model', 'request_id', 'ts'] as const;
 
 /** A growable buffer for binary COPY tuples (big-endian, as the format wants). */

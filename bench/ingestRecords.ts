@@ -9,6 +9,7 @@
  * two-decimal amounts (f15..f19); about 1 % of numeric values are null
  * (missing), as real serving logs have.
  */
+import { PREDICTION_COLUMNS } from '../src/ingest/validateRecord.js';
 import { createRandom } from '../src/stats/index.js';
 
 export const BENCH_MODEL = 'bench';
@@ -119,19 +120,7 @@ export function toNdjsonLine(record: BenchRecord): string {
 }
 
 /** Columns of `toCsvLine`, in order: the stored shape of a prediction. */
-export const CSV_COLUMNS = [
-  'model',
-  'model_version',
-  'request_id',
-  'ts',
-  'num_values',
-  'cat_values',
-  'missing_count',
-  'score',
-  'prediction',
-  'latency_ms',
-  'status',
-] as const;
+export const CSV_COLUMNS = PREDICTION_COLUMNS.filter((column) => column !== 'traceparent');
 
 function csvField(text: string): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;

@@ -16,14 +16,7 @@
  * prediction and onnxruntime's differ only by float32 arithmetic.
  */
 import type { InputColumnSpec } from '../src/core/model.js';
-import {
-  CONTRACTS,
-  NUMERIC_FEATURES,
-  PAYMENT_METHODS,
-  columnCount,
-  featureMatrix,
-  type DemoRow,
-} from './demoData.js';
+import { columnCount, demoInputColumns, featureMatrix, type DemoRow } from './demoData.js';
 import {
   DEFAULT_OPSET,
   DataType,
@@ -35,11 +28,7 @@ import {
 } from './onnx/onnxProto.js';
 
 /** Input columns of version 1: numeric features raw, then the categoricals one-hot. */
-export const LOGISTIC_COLUMNS: InputColumnSpec[] = [
-  ...NUMERIC_FEATURES.map((feature): InputColumnSpec => ({ feature, encoding: 'numeric' })),
-  { feature: 'contract', encoding: 'one_hot', categories: [...CONTRACTS] },
-  { feature: 'payment_method', encoding: 'one_hot', categories: [...PAYMENT_METHODS] },
-];
+export const LOGISTIC_COLUMNS: InputColumnSpec[] = demoInputColumns('one_hot');
 
 export interface LogisticModel {
   columns: InputColumnSpec[];

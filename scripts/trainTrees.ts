@@ -24,14 +24,7 @@
  * training did; only the float32 sum of the leaves differs.
  */
 import type { InputColumnSpec } from '../src/core/model.js';
-import {
-  CONTRACTS,
-  NUMERIC_FEATURES,
-  PAYMENT_METHODS,
-  columnCount,
-  featureMatrix,
-  type DemoRow,
-} from './demoData.js';
+import { columnCount, demoInputColumns, featureMatrix, type DemoRow } from './demoData.js';
 import {
   DEFAULT_OPSET,
   DataType,
@@ -44,11 +37,7 @@ import {
 } from './onnx/onnxProto.js';
 
 /** Input columns of version 2: numeric features raw, then each categorical as its category index. */
-export const TREE_COLUMNS: InputColumnSpec[] = [
-  ...NUMERIC_FEATURES.map((feature): InputColumnSpec => ({ feature, encoding: 'numeric' })),
-  { feature: 'contract', encoding: 'index', categories: [...CONTRACTS] },
-  { feature: 'payment_method', encoding: 'index', categories: [...PAYMENT_METHODS] },
-];
+export const TREE_COLUMNS: InputColumnSpec[] = demoInputColumns('index');
 
 /** One tree, nodes numbered 0… in pre-order; `left` is the branch taken when x ≤ threshold. */
 export interface Tree {

@@ -220,6 +220,18 @@ export function columnCount(columns: readonly InputColumnSpec[]): number {
  * `index` the category's position (an unknown category throws: such a row is
  * unscorable).
  */
+/**
+ * The demo models' input columns: the numeric features as they are, then
+ * each categorical feature in the given encoding (one-hot or index).
+ */
+export function demoInputColumns(categorical: 'one_hot' | 'index'): InputColumnSpec[] {
+  return [
+    ...NUMERIC_FEATURES.map((feature): InputColumnSpec => ({ feature, encoding: 'numeric' })),
+    { feature: 'contract', encoding: categorical, categories: [...CONTRACTS] },
+    { feature: 'payment_method', encoding: categorical, categories: [...PAYMENT_METHODS] },
+  ];
+}
+
 export function featureMatrix(
   rows: readonly DemoRow[],
   columns: readonly InputColumnSpec[],
