@@ -213,6 +213,7 @@ program
     const body = (await response.json().catch(() => ({}))) as {
       rows?: number;
       rejected?: { index: number; code: string; message: string }[];
+      rejected_count?: number;
       ignored_columns?: string[];
       error?: { code: string; message: string };
     };
@@ -229,12 +230,14 @@ program
       `imported ${body.rows ?? 0} reference rows for ${options.model} version ${options.version}`,
     );
     const rejected = body.rejected ?? [];
-    if (rejected.length > 0) {
-      console.log(`${rejected.length} row(s) rejected:`);
+    const rejectedCount = body.rejected_count ?? rejected.length;
+    if (rejectedCount > 0) {
+      console.log(`${rejectedCount} row(s) rejected:`);
       for (const rejection of rejected.slice(0, 20)) {
         console.log(`  row ${rejection.index}: ${rejection.code}: ${rejection.message}`);
       }
-      if (rejected.length > 20) console.log(`  … and ${rejected.length - 20} more`);
+      const shown = Math.min(rejected.length, 20);
+      if (rejectedCount > shown) console.log(`  … and ${rejectedCount - shown} more`);
     }
     if ((body.ignored_columns ?? []).length > 0) {
       console.log(`ignored columns: ${(body.ignored_columns ?? []).join(', ')}`);

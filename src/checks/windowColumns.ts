@@ -139,7 +139,8 @@ export class DriftColumns implements WindowRowSink {
    */
   window(): CollectedWindow {
     const rows = this.rows;
-    const features: Record<string, CollectedColumn> = {};
+    // No prototype: a feature may be named `__proto__`.
+    const features = Object.create(null) as Record<string, CollectedColumn>;
     this.numericNames.forEach((name, slot) => {
       const target = this.numericTargets[slot];
       if (name === undefined || target === undefined) return;
@@ -173,7 +174,8 @@ function numericColumnOf(target: GrowableFloat64, rows: number): NumericValuesCo
  * values in row order with nulls kept, scores, and request ids when read.
  */
 export class WindowColumns implements WindowRowSink {
-  readonly features: Record<string, FeatureValue[]> = {};
+  /** By feature name, without a prototype: a feature may be named `__proto__`. */
+  readonly features = Object.create(null) as Record<string, FeatureValue[]>;
   readonly scores: (number | null)[] = [];
   /** Request ids, when the query reads them. */
   readonly ids: string[] = [];

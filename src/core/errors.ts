@@ -6,6 +6,7 @@
 export type ErrorCode =
   | 'config_invalid'
   | 'validation_failed'
+  | 'bad_request'
   | 'body_unparseable'
   | 'body_too_large'
   | 'unsupported_media_type'

@@ -9,12 +9,14 @@ import { modelRoutes } from './routes/models.js';
 import { runRoutes } from './routes/runs.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import type { HttpServices } from './services.js';
+import { rejectUnstorableUrlText } from './urlText.js';
 
 export function createApp(services: HttpServices): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   const auth = new Authenticator(services.config);
+  app.use(rejectUnstorableUrlText());
   app.use(healthRoutes(services));
   app.use(modelRoutes(services, auth));
   app.use(ingestRoutes(services, auth));

@@ -47,7 +47,12 @@ export async function* requestBody(req: Request, maxBytes: number): AsyncGenerat
     throw new AppError('body_too_large', `the body is ${declared} bytes; the limit is ${maxBytes}`);
   }
   const gunzip = encoding === 'identity' ? null : createGunzip();
-  const source: AsyncIterable<unknown> = gunzip ? req.pipe(gunzip) : req;
+  // Stopping early (a limit, a body that cannot be parsed) must not destroy
+  // the request: the error answer still has to go out on its connection,
+  // and the rest of the body is drained so the connection can be kept.
+  const source: AsyncIterable<unknown> = gunzip
+    ? req.pipe(gunzip)
+    : req.iterator({ destroyOnReturn: false });
   let total = 0;
   try {
     for await (const chunk of source) {

@@ -27,13 +27,23 @@ import type { Metrics } from '../telemetry/metrics.js';
 import { spanContextFromTraceparent, withSpan, type Link, type Span } from '../telemetry/tracer.js';
 import { KNOWN_STATUSES, type PredictionRecord } from './recordSchema.js';
 import type { RawRecord, RecordSplitter } from './recordSplitter.js';
+import { RejectionList } from './rejectionList.js';
 import type { TimestampBounds } from './timestamp.js';
-import { buildRow, parseEnvelope, type Rejection, type ValidRow } from './validateRecord.js';
+import {
+  buildRow,
+  parseEnvelope,
+  type RejectCode,
+  type Rejection,
+  type ValidRow,
+} from './validateRecord.js';
 
 export interface IngestResult {
   accepted: number;
   duplicates: number;
+  /** The first `ingest.maxRejectionsListed` rejections (all of them for the file tailer). */
   rejected: Rejection[];
+  /** Every rejected record, listed or not. */
+  rejected_count: number;
 }
 
 /**
@@ -56,6 +66,8 @@ export type IngestSource = 'http' | 'file';
 /** Per-call options of `ingestRecords`. */
 export interface IngestCallOptions {
   source?: IngestSource;
+  /** Rejections listed with their message (default `ingest.maxRejectionsListed`). */
+  maxRejectionsListed?: number;
   /**
    * Runs inside the transaction that stores the valid records (file tailing
    * saves its read offset here, so rows and offset commit together; it may
@@ -78,7 +90,7 @@ export interface IngestOptions {
  */
 class BatchValidator {
   readonly valid: ValidRow[] = [];
-  readonly rejected: Rejection[] = [];
+  readonly rejected: RejectionList<RejectCode>;
   readonly versions = new Map<string, StoredModelVersion>();
   total = 0;
   /** Distinct record traceparents (`traceId-spanId` → first record index), when collected. */
@@ -93,8 +105,11 @@ class BatchValidator {
     private readonly config: Config,
     private readonly bounds: TimestampBounds,
     /** Collect record traceparents for span links (only when the ingest span records). */
-    private readonly collectTraceparents = false,
-  ) {}
+    private readonly collectTraceparents: boolean,
+    maxRejectionsListed: number,
+  ) {
+    this.rejected = new RejectionList<RejectCode>(maxRejectionsListed);
+  }
 
   /**
    * Validates one record. Synchronous once the record's version has been
@@ -103,9 +118,9 @@ class BatchValidator {
    */
   add(raw: RawRecord): Promise<void> | undefined {
     this.total += 1;
-    const envelope = parseEnvelope(raw);
+    const envelope = parseEnvelope(raw, this.config.ingest.limits);
     if (!envelope.ok) {
-      this.rejected.push(envelope.rejection);
+      this.rejected.add(envelope.rejection);
       return undefined;
     }
     const record = envelope.value;
@@ -127,9 +142,10 @@ class BatchValidator {
       features: version.features,
       settings,
       bounds: this.bounds,
+      limits: this.config.ingest.limits,
     });
     if (!row.ok) {
-      this.rejected.push(row.rejection);
+      this.rejected.add(row.rejection);
       return;
     }
     this.valid.push(row.value);
@@ -159,7 +175,7 @@ class BatchValidator {
       return;
     }
     const known = await this.isModelKnown(record.model);
-    this.rejected.push(
+    this.rejected.add(
       known
         ? {
             index,
@@ -250,6 +266,7 @@ export class IngestService {
           maxAgeMs: this.options.maxAgeMs,
         },
         span.isRecording(),
+        options.maxRejectionsListed ?? this.config.ingest.maxRejectionsListed,
       );
       try {
         await fill(batch);
@@ -269,16 +286,12 @@ export class IngestService {
     const { valid, rejected, total } = batch;
     const source = options.source ?? 'http';
     if (total === 0) throw new AppError('body_unparseable', 'the body holds no records');
-    for (const rejection of rejected) {
-      this.metrics.ingestRecordsTotal.inc({
-        source,
-        outcome: 'rejected',
-        reason: rejection.code,
-      });
+    for (const [code, count] of rejected.byCode) {
+      this.metrics.ingestRecordsTotal.inc({ source, outcome: 'rejected', reason: code }, count);
     }
     if (valid.length === 0) {
       throw new AppError('validation_failed', `none of the ${total} records is valid`, {
-        details: { accepted: 0, duplicates: 0, rejected },
+        details: { accepted: 0, duplicates: 0, ...rejected.toJSON() },
       });
     }
 
@@ -307,7 +320,7 @@ export class IngestService {
     }
     this.countFeatureGaps(valid);
     this.observeStored(result.fresh);
-    return { accepted: result.inserted, duplicates: result.duplicates, rejected };
+    return { accepted: result.inserted, duplicates: result.duplicates, ...rejected.toJSON() };
   }
 
   /** Latency and score histograms of the records just stored (duplicates are not observed twice). */
@@ -388,7 +401,7 @@ function annotateIngestSpan(
 ): void {
   span.setAttributes({
     [ATTR_INGEST_RECORDS]: batch.total,
-    [ATTR_INGEST_REJECTED]: batch.rejected.length,
+    [ATTR_INGEST_REJECTED]: batch.rejected.count,
   });
   const versions = [...batch.versions.values()];
   const models = new Set(versions.map((version) => version.model));

@@ -9,18 +9,32 @@ export const TRACEPARENT_PATTERN = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a
 
 export const featureValueSchema = z.union([z.number(), z.string(), z.boolean(), z.null()]);
 
+// Text fields are bounded by `ingest.limits` (configurable, so not fixed here;
+// the defaults are in the descriptions) and must be storable as PostgreSQL
+// text: no NUL, no lone surrogate, valid UTF-8. A field over its limit is
+// rejected as `too_long`, unstorable text as `bad_value`.
+const text = (limit: string) => z.string().min(1).describe(limit);
+
 export const predictionRecordSchema = z.strictObject({
-  model: z.string().min(1).max(128),
-  model_version: z.string().min(1).max(128),
-  request_id: z.string().min(1).max(256),
+  model: text('at most ingest.limits.name characters (default 128)'),
+  model_version: text('at most ingest.limits.name characters (default 128)'),
+  request_id: text('unique per model; at most ingest.limits.requestId characters (default 256)'),
   timestamp: z
     .union([z.string(), z.number()])
     .describe('RFC 3339 / ISO 8601 date-time with a zone, or Unix epoch seconds'),
-  features: z.record(z.string(), featureValueSchema),
+  features: z
+    .record(z.string(), featureValueSchema)
+    .describe(
+      'by feature name; a categorical value at most ingest.limits.category characters (default 1024)',
+    ),
   score: z.number().nullable().optional(),
-  prediction: z.union([z.number(), z.string(), z.boolean()]).nullable().optional(),
+  prediction: z
+    .union([z.number(), z.string(), z.boolean()])
+    .nullable()
+    .optional()
+    .describe('as text at most ingest.limits.prediction characters (default 256)'),
   latency_ms: z.number().min(0).nullable().optional(),
-  status: z.string().min(1).max(64).optional(),
+  status: text('at most ingest.limits.status characters (default 64)').optional(),
   label: z.union([z.number(), z.boolean()]).nullable().optional(),
   traceparent: z.string().regex(TRACEPARENT_PATTERN, 'a W3C traceparent').optional(),
 });
@@ -36,12 +50,15 @@ export const rejectionSchema = z.object({
 export const ingestResponseSchema = z.object({
   accepted: z.number().int(),
   duplicates: z.number().int(),
-  rejected: z.array(rejectionSchema),
+  rejected: z
+    .array(rejectionSchema)
+    .describe('the first ingest.maxRejectionsListed rejections (default 100), in batch order'),
+  rejected_count: z.number().int().min(0).describe('every rejected record, listed or not'),
 });
 
 export const labelRecordSchema = z.strictObject({
-  model: z.string().min(1).max(128),
-  request_id: z.string().min(1).max(256),
+  model: text('at most ingest.limits.name characters (default 128)'),
+  request_id: text('at most ingest.limits.requestId characters (default 256)'),
   label: z.union([z.number(), z.boolean()]),
   timestamp: z.union([z.string(), z.number()]).optional(),
 });

@@ -7,12 +7,24 @@
  * Works on bytes: every structural character of JSON is ASCII, and in UTF-8 no
  * byte of a multi-byte character is below 0x80, so scanning bytes is safe.
  */
+import { isUtf8 } from 'node:buffer';
 import { AppError } from '../core/errors.js';
 
 export interface RawRecord {
   /** Position in the batch, from 0. */
   index: number;
   text: string;
+  /**
+   * The record's bytes were not valid UTF-8 (`text` then holds U+FFFD in
+   * their place). Such a record is rejected, never stored altered.
+   */
+  invalidUtf8?: true;
+}
+
+/** The record at `index` decoded from its bytes, flagged when they are not UTF-8. */
+function rawRecord(index: number, bytes: Buffer): RawRecord {
+  const text = bytes.toString('utf8');
+  return isUtf8(bytes) ? { index, text } : { index, text, invalidUtf8: true };
 }
 
 export interface RecordSplitter {
@@ -54,9 +66,9 @@ export class NdjsonSplitter implements RecordSplitter {
   private emit(line: Buffer, out: RawRecord[]): void {
     let end = line.length;
     if (end > 0 && line[end - 1] === CARRIAGE_RETURN) end -= 1;
-    const text = line.toString('utf8', 0, end);
-    if (text.trim().length === 0) return;
-    out.push({ index: this.nextIndex++, text });
+    const bytes = line.subarray(0, end);
+    if (isBlank(bytes)) return;
+    out.push(rawRecord(this.nextIndex++, bytes));
   }
 }
 
@@ -78,6 +90,20 @@ const BACKSLASH = 0x5c;
 
 function isWhitespace(byte: number): boolean {
   return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+}
+
+/** The bytes without JSON whitespace at either end. */
+function trimWhitespace(bytes: Buffer): Buffer {
+  let start = 0;
+  let end = bytes.length;
+  while (start < end && isWhitespace(bytes[start]!)) start += 1;
+  while (end > start && isWhitespace(bytes[end - 1]!)) end -= 1;
+  return bytes.subarray(start, end);
+}
+
+/** True for a line of nothing but whitespace (not a record, takes no index). */
+function isBlank(bytes: Buffer): boolean {
+  return trimWhitespace(bytes).length === 0;
 }
 
 function unparseable(message: string): AppError {
@@ -195,6 +221,6 @@ export class JsonArraySplitter implements RecordSplitter {
   private finishElement(last: Buffer, out: RawRecord[]): void {
     const bytes = this.element.length > 0 ? Buffer.concat([...this.element, last]) : last;
     this.element = [];
-    out.push({ index: this.nextIndex++, text: bytes.toString('utf8').trim() });
+    out.push(rawRecord(this.nextIndex++, trimWhitespace(bytes)));
   }
 }

@@ -8,10 +8,20 @@ import { parse as parseCsv } from 'csv-parse';
 import type { ModelSettings } from '../config/schema.js';
 import { AppError, NotFoundError } from '../core/errors.js';
 import type { FeatureSpec, FeatureValue } from '../core/model.js';
+import { DEFAULT_TEXT_LIMITS, type TextLimits } from '../core/textLimits.js';
 import { buildReferenceProfile } from '../drift/profile.js';
 import type { ReferenceStore, ReferenceSummary } from '../storage/referenceStore.js';
-import type { Rejection } from './validateRecord.js';
+import type { RejectCode, Rejection } from './validateRecord.js';
 import { NdjsonSplitter } from './recordSplitter.js';
+import { RejectionList } from './rejectionList.js';
+import { checkText } from './textCheck.js';
+
+/**
+ * Bad rows listed with their message in an import's answer; all are counted.
+ * A reference may hold millions of rows, so the list is bounded like an
+ * ingest batch's.
+ */
+const MAX_REJECTIONS_LISTED = 1_000;
 
 export type ReferenceFormat = 'csv' | 'ndjson';
 
@@ -29,19 +39,30 @@ const RESERVED_COLUMNS = new Set([
 const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 
 export interface ReferenceImportResult extends ReferenceSummary {
+  /** The first 1,000 bad rows. */
   rejected: Rejection[];
+  /** Every bad row, listed or not. */
+  rejectedCount: number;
   ignoredColumns: string[];
 }
 
 /** Accumulates validated rows column by column. */
 class ColumnCollector {
-  readonly columns: Record<string, FeatureValue[]> = {};
+  // No prototype: a feature may be named `__proto__` (or `constructor`), and
+  // on a plain object that assignment would not make a property at all.
+  readonly columns: Record<string, FeatureValue[]> = Object.create(null) as Record<
+    string,
+    FeatureValue[]
+  >;
   readonly score: (number | null)[] = [];
-  readonly rejected: Rejection[] = [];
+  readonly rejected = new RejectionList<RejectCode>(MAX_REJECTIONS_LISTED);
   rows = 0;
   private readonly specs: Map<string, FeatureSpec>;
 
-  constructor(private readonly features: readonly FeatureSpec[]) {
+  constructor(
+    private readonly features: readonly FeatureSpec[],
+    private readonly categoryLimit: number,
+  ) {
     this.specs = new Map(features.map((feature) => [feature.name, feature]));
     for (const feature of features) this.columns[feature.name] = [];
   }
@@ -51,9 +72,9 @@ class ColumnCollector {
     const row: FeatureValue[] = [];
     for (const feature of this.features) {
       const value = values.get(feature.name);
-      const checked = checkValue(feature, value);
+      const checked = checkValue(feature, value, this.categoryLimit);
       if (typeof checked === 'object' && checked !== null) {
-        this.rejected.push({ index, ...checked });
+        this.rejected.add({ index, ...checked });
         return false;
       }
       row.push(checked);
@@ -62,7 +83,7 @@ class ColumnCollector {
     if (score !== undefined && score !== null && score !== '') {
       const parsed = typeof score === 'string' && DECIMAL.test(score) ? Number(score) : score;
       if (typeof parsed !== 'number' || !Number.isFinite(parsed)) {
-        this.rejected.push({
+        this.rejected.add({
           index,
           code: 'wrong_type',
           message: `score is not a finite number: ${JSON.stringify(score).slice(0, 40)}`,
@@ -85,7 +106,11 @@ class ColumnCollector {
 type CheckFailure = { code: Rejection['code']; message: string };
 
 /** A feature value from CSV text or JSON, as stored, or why it is bad. */
-function checkValue(feature: FeatureSpec, value: unknown): FeatureValue | CheckFailure {
+function checkValue(
+  feature: FeatureSpec,
+  value: unknown,
+  categoryLimit: number,
+): FeatureValue | CheckFailure {
   if (value === undefined || value === null || value === '') return null;
   if (feature.type === 'numeric') {
     if (typeof value === 'number') {
@@ -111,7 +136,11 @@ function checkValue(feature: FeatureSpec, value: unknown): FeatureValue | CheckF
       message: `feature "${feature.name}" is numeric, got ${typeof value}`,
     };
   }
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') {
+    // Categories of the profile are stored as text in PostgreSQL, like the
+    // categories of predictions: the same rules apply.
+    return checkText(`feature "${feature.name}"`, value, categoryLimit) ?? value;
+  }
   if (typeof value === 'boolean') return String(value);
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return {
@@ -128,23 +157,26 @@ export interface ReferenceTarget {
 }
 
 export class ReferenceImport {
-  constructor(private readonly store: ReferenceStore) {}
+  constructor(
+    private readonly store: ReferenceStore,
+    private readonly limits: TextLimits = DEFAULT_TEXT_LIMITS,
+  ) {}
 
   async import(
     target: ReferenceTarget,
     format: ReferenceFormat,
     body: AsyncIterable<unknown>,
   ): Promise<ReferenceImportResult> {
-    const collector = new ColumnCollector(target.features);
+    const collector = new ColumnCollector(target.features, this.limits.category);
     const ignoredColumns =
       format === 'csv'
         ? await this.readCsv(target, body, collector)
         : await this.readNdjson(target, body, collector);
-    const total = collector.rows + collector.rejected.length;
+    const total = collector.rows + collector.rejected.count;
     if (total === 0) throw new AppError('body_unparseable', 'the reference file holds no rows');
     if (collector.rows === 0) {
       throw new AppError('validation_failed', `none of the ${total} reference rows is valid`, {
-        details: { rejected: collector.rejected.slice(0, 1000) },
+        details: collector.rejected.toJSON(),
       });
     }
     const hasScore = collector.score.some((value) => value !== null);
@@ -154,7 +186,12 @@ export class ReferenceImport {
       hasScore ? collector.score : undefined,
     );
     const summary = await this.store.replace(target.model, target.version, profile);
-    return { ...summary, rejected: collector.rejected, ignoredColumns };
+    return {
+      ...summary,
+      rejected: collector.rejected.listed,
+      rejectedCount: collector.rejected.count,
+      ignoredColumns,
+    };
   }
 
   private async readCsv(
@@ -185,7 +222,7 @@ export class ReferenceImport {
           continue;
         }
         if (cells.length !== header.length) {
-          collector.rejected.push({
+          collector.rejected.add({
             index,
             code: 'bad_value',
             message: `row has ${cells.length} cells, the header has ${header.length}`,
@@ -253,7 +290,7 @@ export class ReferenceImport {
       try {
         value = JSON.parse(raw.text);
       } catch (error) {
-        collector.rejected.push({
+        collector.rejected.add({
           index: raw.index,
           code: 'invalid_json',
           message: `row is not valid JSON: ${(error as Error).message}`,
@@ -261,7 +298,7 @@ export class ReferenceImport {
         return;
       }
       if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        collector.rejected.push({
+        collector.rejected.add({
           index: raw.index,
           code: 'not_an_object',
           message: 'row must be a JSON object',
@@ -283,7 +320,7 @@ export class ReferenceImport {
       }
       if (unknown.length > 0) {
         if (target.settings.unknownFeatures === 'reject') {
-          collector.rejected.push({
+          collector.rejected.add({
             index: raw.index,
             code: 'unknown_feature',
             message: `not in the schema of ${target.model} version ${target.version}: ${unknown.join(', ')}`,

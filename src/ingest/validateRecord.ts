@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import type { ModelSettings } from '../config/schema.js';
 import type { FeatureSpec } from '../core/model.js';
+import { DEFAULT_TEXT_LIMITS } from '../core/textLimits.js';
 import { BinaryTupleWriter } from './copyBinary.js';
 import { featureLayout } from './featureLayout.js';
 import {
@@ -15,6 +16,7 @@ import {
   type PredictionRecord,
 } from './recordSchema.js';
 import type { RawRecord } from './recordSplitter.js';
+import { checkText, quoteForMessage, type TextLimits } from './textCheck.js';
 import { parseTimestamp, type TimestampBounds } from './timestamp.js';
 
 /** Why a record was rejected. A fixed set: these are also metric label values. */
@@ -26,6 +28,7 @@ export const REJECT_CODES = [
   'wrong_type',
   'non_finite',
   'bad_value',
+  'too_long',
   'bad_timestamp',
   'unknown_model',
   'unknown_version',
@@ -120,29 +123,8 @@ export function issueToRejection(
 
 const ENVELOPE_FIELDS = new Set<string>(Object.keys(predictionRecordSchema.shape));
 
-/** Code points of a string: a surrogate pair counts once, a lone surrogate once. */
-function codePointLength(value: string): number {
-  let count = value.length;
-  for (let i = 0; i < value.length - 1; i += 1) {
-    if (
-      (value.charCodeAt(i) & 0xfc00) === 0xd800 &&
-      (value.charCodeAt(i + 1) & 0xfc00) === 0xdc00
-    ) {
-      count -= 1;
-      i += 1;
-    }
-  }
-  return count;
-}
-
-/**
- * A string of 1 to `maxLength` characters. zod's `.min()`/`.max()` count code
- * points, not UTF-16 units; the count is only needed past `maxLength` units.
- */
-const isName = (value: unknown, maxLength: number): boolean =>
-  typeof value === 'string' &&
-  value.length >= 1 &&
-  (value.length <= maxLength || codePointLength(value) <= maxLength);
+/** A non-empty string (lengths are checked by `checkEnvelopeText`, against configurable limits). */
+const isName = (value: unknown): boolean => typeof value === 'string' && value.length >= 1;
 
 /** Absent (or undefined), null, or a finite number. */
 const isOptionalNumber = (value: unknown): boolean =>
@@ -159,11 +141,7 @@ const isOptionalNumber = (value: unknown): boolean =>
  */
 export function isValidEnvelope(value: Record<string, unknown>): boolean {
   for (const key in value) if (!ENVELOPE_FIELDS.has(key)) return false;
-  if (
-    !isName(value.model, 128) ||
-    !isName(value.model_version, 128) ||
-    !isName(value.request_id, 256)
-  ) {
+  if (!isName(value.model) || !isName(value.model_version) || !isName(value.request_id)) {
     return false;
   }
   const timestamp = value.timestamp;
@@ -199,7 +177,7 @@ export function isValidEnvelope(value: Record<string, unknown>): boolean {
   const label = value.label;
   if (typeof label !== 'boolean' && !isOptionalNumber(label)) return false;
   const status = value.status;
-  if (status !== undefined && !isName(status, 64)) return false;
+  if (status !== undefined && !isName(status)) return false;
   const traceparent = value.traceparent;
   if (
     traceparent !== undefined &&
@@ -227,20 +205,87 @@ export function checkEnvelopeWithSchema(
     }
   }
   const features = value.features;
-  if (features !== null && typeof features === 'object' && !Array.isArray(features)) {
-    for (const [name, field] of Object.entries(features)) {
+  const isFeatureObject =
+    features !== null && typeof features === 'object' && !Array.isArray(features);
+  if (isFeatureObject) {
+    // Object.keys sees every own key, `__proto__` included, which zod's
+    // record type skips without a word; so feature values are checked here.
+    for (const name of Object.keys(features)) {
+      const field = (features as Record<string, unknown>)[name];
       if (typeof field === 'number' && !Number.isFinite(field)) {
-        return reject(index, 'non_finite', `feature "${name}" is not a finite number`);
+        return reject(
+          index,
+          'non_finite',
+          `feature ${quoteForMessage(name)} is not a finite number`,
+        );
+      }
+      if (field !== null && typeof field === 'object') {
+        const shown = name.length > 40 ? quoteForMessage(name) : name;
+        return reject(
+          index,
+          'wrong_type',
+          `features.${shown}: expected a number, string, boolean or null, not ${Array.isArray(field) ? 'an array' : 'an object'}`,
+        );
       }
     }
   }
   const parsed = predictionRecordSchema.safeParse(value);
   if (!parsed.success) return issueToRejection(index, parsed.error.issues[0]!, value);
-  return { ok: true, value: parsed.data };
+  // The features as parsed from JSON, not zod's copy, which drops `__proto__`:
+  // a feature of that name must reach the schema check (a real one is
+  // stored, any other is `unknown_feature`).
+  return {
+    ok: true,
+    value: isFeatureObject
+      ? { ...parsed.data, features: features as PredictionRecord['features'] }
+      : parsed.data,
+  };
 }
 
-/** JSON syntax and the wire-format envelope. */
-export function parseEnvelope(raw: RawRecord): Outcome<PredictionRecord> {
+/** The envelope's text fields: storable as PostgreSQL text and within their limits. */
+export function checkEnvelopeText(
+  index: number,
+  value: Record<string, unknown>,
+  limits: TextLimits,
+): { ok: false; rejection: Rejection } | null {
+  const fields = [
+    ['model', limits.name],
+    ['model_version', limits.name],
+    ['request_id', limits.requestId],
+    ['status', limits.status],
+    ['prediction', limits.prediction],
+  ] as const;
+  for (const [field, maxLength] of fields) {
+    const text = value[field];
+    if (typeof text !== 'string') continue; // other types are the schema's concern
+    const problem = checkText(field, text, maxLength);
+    if (problem) return reject(index, problem.code, problem.message);
+  }
+  return null;
+}
+
+/**
+ * Names the first field of a record whose text holds U+FFFD, where the
+ * decoder replaced bytes that were not UTF-8 (a best guess: the client may
+ * also have sent U+FFFD itself).
+ */
+function fieldWithReplacement(value: unknown): string | null {
+  if (value === null || typeof value !== 'object') return null;
+  for (const key of Object.keys(value)) {
+    const field = (value as Record<string, unknown>)[key];
+    if (key.includes('\uFFFD')) return `the name of ${quoteForMessage(key)}`;
+    if (typeof field === 'string' && field.includes('\uFFFD')) return key;
+    const inner = Array.isArray(field) ? null : fieldWithReplacement(field);
+    if (inner !== null) return `${key}.${inner}`;
+  }
+  return null;
+}
+
+/** JSON syntax, UTF-8, and the wire-format envelope. */
+export function parseEnvelope(
+  raw: RawRecord,
+  limits: TextLimits = DEFAULT_TEXT_LIMITS,
+): Outcome<PredictionRecord> {
   let value: unknown;
   try {
     value = JSON.parse(raw.text);
@@ -258,6 +303,16 @@ export function parseEnvelope(raw: RawRecord): Outcome<PredictionRecord> {
     return reject(raw.index, 'not_an_object', 'record must be a JSON object');
   }
   const object = value as Record<string, unknown>;
+  if (raw.invalidUtf8) {
+    const field = fieldWithReplacement(object);
+    return reject(
+      raw.index,
+      'bad_value',
+      `${field ?? 'the record'} is not valid UTF-8 (bytes that are not UTF-8 cannot be stored as text)`,
+    );
+  }
+  const textProblem = checkEnvelopeText(raw.index, object, limits);
+  if (textProblem) return textProblem;
   // The record is used as parsed: for a valid envelope zod's output is a
   // copy with the same fields and values.
   if (isValidEnvelope(object)) return { ok: true, value: object as PredictionRecord };
@@ -268,10 +323,12 @@ export interface RowContext {
   features: readonly FeatureSpec[];
   settings: ModelSettings;
   bounds: TimestampBounds;
+  /** Default: DEFAULT_TEXT_LIMITS. */
+  limits?: TextLimits;
 }
 
 function featureValueText(value: unknown): string {
-  return typeof value === 'string' ? `"${value.slice(0, 40)}"` : String(value);
+  return typeof value === 'string' ? quoteForMessage(value) : String(value);
 }
 
 // One writer for every row: buildRow is synchronous, so rows never interleave.
@@ -287,6 +344,7 @@ export function buildRow(
   if (!time.ok) return reject(index, 'bad_timestamp', time.message);
 
   const layout = featureLayout(context.features);
+  const categoryLimit = (context.limits ?? DEFAULT_TEXT_LIMITS).category;
   const numeric: (number | null)[] = new Array<number | null>(layout.numeric.length).fill(null);
   const categorical: (string | null)[] = new Array<string | null>(layout.categorical.length).fill(
     null,
@@ -319,8 +377,11 @@ export function buildRow(
     } else {
       // Categories arrive as strings; integer-coded or boolean categories are
       // accepted and kept as their text so that "1" and 1 are one category.
-      if (typeof value === 'string') categorical[slot.slot] = value;
-      else if (typeof value === 'boolean') categorical[slot.slot] = String(value);
+      if (typeof value === 'string') {
+        const problem = checkText(`feature "${name}"`, value, categoryLimit);
+        if (problem) return reject(index, problem.code, problem.message);
+        categorical[slot.slot] = value;
+      } else if (typeof value === 'boolean') categorical[slot.slot] = String(value);
       else if (Number.isFinite(value)) categorical[slot.slot] = String(value);
       else return reject(index, 'non_finite', `feature "${name}" is not a finite value`);
     }
@@ -331,7 +392,12 @@ export function buildRow(
       return reject(
         index,
         'unknown_feature',
-        `feature${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')} not in the schema of ${record.model} version ${record.model_version}`,
+        `feature${unknown.length > 1 ? 's' : ''} ${unknown
+          .slice(0, 5)
+          .map(quoteForMessage)
+          .join(
+            ', ',
+          )}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''} not in the schema of ${record.model} version ${record.model_version}`,
       );
     }
     ignored = unknown.length;

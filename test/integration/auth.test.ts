@@ -93,7 +93,7 @@ describe('bearer-token authentication', () => {
       token: INGEST_TOKEN,
     });
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+    expect(response.body).toEqual({ accepted: 1, duplicates: 0, rejected: [], rejected_count: 0 });
   });
 
   it('lets an admin token post predictions too', async () => {

@@ -115,7 +115,7 @@ describe('health, readiness, metrics and the OpenAPI document of the running ser
     const ingested = await call(test.url, '/v1/predictions', {
       body: [churnRecord(1, { status: 'timeout' })],
     });
-    expect(ingested.body).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+    expect(ingested.body).toEqual({ accepted: 1, duplicates: 0, rejected: [], rejected_count: 0 });
 
     const response = await call<string>(test.url, '/metrics');
     expect(response.status).toBe(200);

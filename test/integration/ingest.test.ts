@@ -68,7 +68,7 @@ describe('POST /v1/predictions', () => {
     ];
     const response = await post(records);
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ accepted: 2, duplicates: 0, rejected: [] });
+    expect(response.body).toEqual({ accepted: 2, duplicates: 0, rejected: [], rejected_count: 0 });
     const { rows } = await db.query(
       `SELECT request_id, ts, num_values, cat_values, missing_count, score, prediction, latency_ms, status, traceparent
          FROM predictions ORDER BY request_id`,

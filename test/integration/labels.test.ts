@@ -57,7 +57,7 @@ describe('POST /v1/labels', () => {
       { model: 'churn', request_id: 'json-2', label: 0.25 },
     ]);
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ accepted: 2, rejected: [] });
+    expect(response.body).toEqual({ accepted: 2, rejected: [], rejected_count: 0 });
     expect(await labelsOf(['json-1', 'json-2'])).toEqual([
       { request_id: 'json-1', label: 1, ts: null },
       { request_id: 'json-2', label: 0.25, ts: null },
@@ -73,7 +73,7 @@ describe('POST /v1/labels', () => {
     ]);
     const response = await postLabels(body, 'application/x-ndjson');
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ accepted: 2, rejected: [] });
+    expect(response.body).toEqual({ accepted: 2, rejected: [], rejected_count: 0 });
     expect((await labelsOf(['nd-1', 'nd-2'])).map((row) => row.label)).toEqual([0, 1]);
   });
 
@@ -104,7 +104,7 @@ describe('POST /v1/labels', () => {
     await postLabels([{ model: 'churn', request_id: 'relabelled', label: 0 }]);
     expect((await labelsOf(['relabelled']))[0]!.label).toBe(0);
     const response = await postLabels([{ model: 'churn', request_id: 'relabelled', label: 1 }]);
-    expect(response.body).toEqual({ accepted: 1, rejected: [] });
+    expect(response.body).toEqual({ accepted: 1, rejected: [], rejected_count: 0 });
     expect(await labelsOf(['relabelled'])).toEqual([
       { request_id: 'relabelled', label: 1, ts: null },
     ]);

@@ -113,6 +113,7 @@ export function modelRoutes(services: HttpServices, auth: Authenticator): Router
         rows: result.rows,
         imported_at: result.importedAt.toISOString(),
         rejected: result.rejected,
+        rejected_count: result.rejectedCount,
         ignored_columns: result.ignoredColumns,
       });
     },

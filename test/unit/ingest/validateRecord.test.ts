@@ -203,7 +203,6 @@ describe('parseEnvelope', () => {
 
   it('rejects a field with a value out of its range', () => {
     const cases: [Record<string, unknown>, string][] = [
-      [{ request_id: 'r'.repeat(257) }, 'request_id'],
       [{ model: '' }, 'model'],
       [{ latency_ms: -1 }, 'latency_ms'],
       [{ status: '' }, 'status'],
@@ -213,6 +212,21 @@ describe('parseEnvelope', () => {
       const rejection = envelopeRejection(JSON.stringify(record(overrides)));
       expect(rejection.code, field).toBe('bad_value');
       expect(rejection.message.startsWith(`${field}: `), rejection.message).toBe(true);
+    }
+  });
+
+  it('rejects text over its length limit as too_long, naming the field', () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ request_id: 'r'.repeat(257) }, 'request_id'],
+      [{ model: 'm'.repeat(129) }, 'model'],
+      [{ model_version: 'v'.repeat(129) }, 'model_version'],
+      [{ status: 's'.repeat(65) }, 'status'],
+      [{ prediction: 'p'.repeat(257) }, 'prediction'],
+    ];
+    for (const [overrides, field] of cases) {
+      const rejection = envelopeRejection(JSON.stringify(record(overrides)));
+      expect(rejection.code, field).toBe('too_long');
+      expect(rejection.message.startsWith(`${field} is `), rejection.message).toBe(true);
     }
   });
 
