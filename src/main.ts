@@ -15,7 +15,7 @@ import { SessionCache } from './scoring/index.js';
 import { WindowSummaries } from './checks/windowSummaries.js';
 import { modelCheckSettings, type Config } from './config/schema.js';
 import type { CheckKind } from './core/run.js';
-import { Scheduler } from './scheduler/scheduler.js';
+import { Scheduler, type MissedSlot } from './scheduler/scheduler.js';
 import { applyRetention } from './storage/retention.js';
 import { RunStore } from './storage/runStore.js';
 import { PostgresRunCoordinator } from './storage/schedulerSlots.js';
@@ -33,7 +33,7 @@ import { LabelStore } from './storage/labelStore.js';
 import { migrate, pendingMigrations } from './storage/migrations.js';
 import { ModelStore } from './storage/modelStore.js';
 import { PartitionManager } from './storage/partitions.js';
-import { createPool, type Pool } from './storage/pool.js';
+import { createPool, translateDatabaseError, type Pool } from './storage/pool.js';
 import { PredictionStore } from './storage/predictionStore.js';
 import { ReferenceStore } from './storage/referenceStore.js';
 import { TailCheckpoints } from './storage/tailCheckpoints.js';
@@ -46,7 +46,10 @@ export interface RunningService {
   /** Base URL of the HTTP server. */
   url: string;
   databaseUrl: string;
+  /** The pool of API requests (short limits). */
   pool: Pool;
+  /** The pool of checks, retention, webhook delivery and migrations (long limits). */
+  jobsPool: Pool;
   logger: Logger;
   metrics: Metrics;
   registry: ModelRegistry;
@@ -78,6 +81,7 @@ export async function openDatabase(
     dataDir: config.database.dataDir,
     port: config.database.embeddedPort,
     onLog: (line) => log.debug(line),
+    onWarning: (message) => log.warn(message),
   });
   logger.info({ port: embedded.port }, 'embedded PostgreSQL is up');
   return { url: embedded.url, embedded };
@@ -85,7 +89,10 @@ export async function openDatabase(
 
 export interface ComposeDeps {
   config: Config;
+  /** The pool of API requests. */
   pool: Pool;
+  /** The pool checks read and record on (default: `pool`). */
+  jobsPool?: Pool;
   logger: Logger;
   metrics: Metrics;
   partitions: PartitionManager;
@@ -103,9 +110,14 @@ export function createSessionCache(config: Config, logger: Logger): SessionCache
   });
 }
 
-/** Builds every service on one pool; what the HTTP layer needs, plus the check service. */
+/**
+ * Builds every service; what the HTTP layer needs, plus the check service.
+ * Checks — scheduled or asked for over HTTP — read and record on the jobs
+ * pool, whose limits allow minutes; everything else on the request pool.
+ */
 export function composeServices(deps: ComposeDeps): HttpServices {
   const { config, pool, logger, metrics, partitions, now } = deps;
+  const jobsPool = deps.jobsPool ?? pool;
   const registry = new ModelRegistry(new ModelStore(pool), logger.child({ component: 'registry' }));
   const referenceStore = new ReferenceStore(pool);
   const labelStore = new LabelStore(pool);
@@ -125,19 +137,21 @@ export function composeServices(deps: ComposeDeps): HttpServices {
     maxFutureMs: config.ingest.maxFutureSeconds * 1000,
     maxAgeMs: config.ingest.maxAgeDays * 86_400_000,
   });
+  // Each reference store caches profiles; a second one only on a second pool.
+  const checkReferences = jobsPool === pool ? referenceStore : new ReferenceStore(jobsPool);
   const checks = new CheckService({
     config,
     registry,
-    runs: runStore,
+    runs: new RunStore(jobsPool),
     runners: [
       new DriftCheck(
-        pool,
-        referenceStore,
-        new WindowSummaries(pool, new SummaryStore(pool), referenceStore),
+        jobsPool,
+        checkReferences,
+        new WindowSummaries(jobsPool, new SummaryStore(jobsPool), checkReferences),
       ),
-      new PerformanceCheck(labelStore),
-      new ParityCheck(pool, sessions, registry),
-      new ShadowCheck(pool, sessions, registry),
+      new PerformanceCheck(new LabelStore(jobsPool)),
+      new ParityCheck(jobsPool, sessions, registry),
+      new ShadowCheck(jobsPool, sessions, registry),
     ],
     metrics,
     logger: logger.child({ component: 'checks' }),
@@ -146,7 +160,7 @@ export function composeServices(deps: ComposeDeps): HttpServices {
       const versions = (await registry.list())
         .filter((v) => v.model === model)
         .map((v) => v.version);
-      return versionsWithTraffic(pool, model, versions, startMs, endMs);
+      return versionsWithTraffic(jobsPool, model, versions, startMs, endMs);
     },
     onRunStored: outbox.onRunStored,
   });
@@ -160,8 +174,11 @@ export function composeServices(deps: ComposeDeps): HttpServices {
       maxFutureMs: config.ingest.maxFutureSeconds * 1000,
       maxAgeMs: config.ingest.maxAgeDays * 86_400_000,
     }),
-    labels: new LabelIngest(registry, labelStore, metrics, bounds),
-    references: new ReferenceImport(referenceStore),
+    labels: new LabelIngest(registry, labelStore, metrics, bounds, {
+      limits: config.ingest.limits,
+      maxRejectionsListed: config.ingest.maxRejectionsListed,
+    }),
+    references: new ReferenceImport(referenceStore, config.ingest.limits),
     referenceStore,
     runStore,
     checks,
@@ -180,19 +197,32 @@ export async function startService(
   const logger = options.logger ?? createLogger(config.logging.level);
   const now = options.now ?? Date.now;
   const { url: databaseUrl, embedded } = await openDatabase(config, logger);
+  const onPoolError = (error: Error): void =>
+    logger.warn({ err: error }, 'idle database connection failed');
+  // Two pools, so that API requests fail fast on a database that hangs (503
+  // with Retry-After) while checks keep the minutes a large window needs.
   const pool = createPool({
     url: databaseUrl,
     max: config.database.poolSize,
-    onError: (error) => logger.warn({ err: error }, 'idle database connection failed'),
+    timeouts: config.database.timeouts.requests,
+    onError: onPoolError,
+  });
+  const jobsPool = createPool({
+    url: databaseUrl,
+    max: config.database.jobsPoolSize,
+    applicationName: 'driftwatch-jobs',
+    timeouts: config.database.timeouts.jobs,
+    onError: onPoolError,
   });
   const cleanups: (() => Promise<void> | void)[] = [];
   cleanups.push(async () => {
-    await pool.end();
+    await Promise.all([pool.end(), jobsPool.end()]);
     await embedded?.stop();
   });
 
   try {
-    const migrated = await migrate(pool);
+    // A migration may rewrite a large table: the jobs pool's limits.
+    const migrated = await migrate(jobsPool);
     if (migrated.applied.length > 0)
       logger.info({ applied: migrated.applied }, 'migrations applied');
 
@@ -211,7 +241,16 @@ export async function startService(
     const metrics = new Metrics();
     const sessions = createSessionCache(config, logger);
     cleanups.push(() => sessions.close());
-    const services = composeServices({ config, pool, logger, metrics, partitions, now, sessions });
+    const services = composeServices({
+      config,
+      pool,
+      jobsPool,
+      logger,
+      metrics,
+      partitions,
+      now,
+      sessions,
+    });
     const { registry, checks } = services;
     const manifests = await registry.registerManifests(config.models.directory);
     if (manifests.registered.length + manifests.failed.length > 0) {
@@ -221,14 +260,24 @@ export async function startService(
     if (restored > 0) logger.info({ runs: restored }, 'gauges restored from the latest runs');
 
     const scheduler = config.scheduler.enabled
-      ? startScheduler({ config, pool, logger, registry, checks, metrics, partitions, now })
+      ? startScheduler({
+          config,
+          pool,
+          jobsPool,
+          logger,
+          registry,
+          checks,
+          metrics,
+          partitions,
+          now,
+        })
       : null;
     if (scheduler) cleanups.push(() => scheduler.stop());
 
     if (config.webhooks.dispatch && config.webhooks.targets.length > 0) {
       const dispatcher = new WebhookDispatcher({
         config: config.webhooks,
-        store: services.webhooks.store,
+        store: new OutboxStore(jobsPool),
         metrics,
         logger: logger.child({ component: 'webhook-dispatcher' }),
         owner: `${hostname()}:${process.pid}`,
@@ -279,6 +328,7 @@ export async function startService(
       url,
       databaseUrl,
       pool,
+      jobsPool,
       logger,
       metrics,
       registry,
@@ -300,7 +350,10 @@ export async function startService(
 
 interface SchedulerDeps {
   config: Config;
+  /** The lease's short queries: the request pool, whose limits fail a claim fast. */
   pool: Pool;
+  /** Retention's long deletes and drops. */
+  jobsPool: Pool;
   logger: Logger;
   registry: ModelRegistry;
   checks: CheckService;
@@ -311,16 +364,26 @@ interface SchedulerDeps {
 
 const RECONCILE_MS = 60_000;
 
+const MISS_REASONS: readonly MissedSlot['reason'][] = [
+  'database_unavailable',
+  'still_running',
+  'late',
+  'error',
+];
+
 /**
  * Scheduled work: a drift and a performance job per model (named
  * `drift:<model>`, `performance:<model>`), the retention job, and a loop that
- * adds jobs for models registered later (here or by another replica).
+ * adds jobs for models registered later (here or by another replica). Check
+ * slots that do not run are counted in driftwatch_check_slots_missed_total.
  */
 function startScheduler(deps: SchedulerDeps): { scheduler: Scheduler; stop(): Promise<void> } {
-  const { config, pool, logger, registry, checks, metrics, partitions, now } = deps;
+  const { config, pool, jobsPool, logger, registry, checks, metrics, partitions, now } = deps;
   const log = logger.child({ component: 'scheduler' });
   const owner = `${hostname()}:${process.pid}`;
   const coordinator = new PostgresRunCoordinator({ pool, owner, logger: log });
+  /** The check each check job runs, by job name. */
+  const checkJobs = new Map<string, { model: string; kind: CheckKind }>();
   const scheduler = new Scheduler({
     coordinator,
     logger,
@@ -331,6 +394,10 @@ function startScheduler(deps: SchedulerDeps): { scheduler: Scheduler; stop(): Pr
           { err: outcome.error, job: outcome.name, slot: outcome.slot },
           'scheduled job failed',
         );
+    },
+    onSlotMissed: (missed) => {
+      const check = checkJobs.get(missed.name);
+      if (check) metrics.checkSlotsMissedTotal.inc({ ...check, reason: missed.reason });
     },
   });
   const added = new Set<string>();
@@ -354,10 +421,20 @@ function startScheduler(deps: SchedulerDeps): { scheduler: Scheduler; stop(): Pr
           name,
           schedule,
           run: async () => {
-            await checks.run({ model, kind, trigger: 'schedule' });
+            try {
+              await checks.run({ model, kind, trigger: 'schedule' });
+            } catch (error) {
+              // A raw driver error too must read as "database unavailable" to the scheduler.
+              throw translateDatabaseError(error);
+            }
           },
         });
         added.add(name);
+        checkJobs.set(name, { model, kind });
+        // Every series from zero, so that increase() sees the first miss.
+        for (const reason of MISS_REASONS) {
+          metrics.checkSlotsMissedTotal.inc({ model, kind, reason }, 0);
+        }
       }
     }
   };
@@ -367,7 +444,7 @@ function startScheduler(deps: SchedulerDeps): { scheduler: Scheduler; stop(): Pr
     schedule: config.retention.schedule,
     run: async () => {
       const result = await applyRetention(
-        pool,
+        jobsPool,
         partitions,
         now(),
         config.retention.predictionsDays,
@@ -379,7 +456,7 @@ function startScheduler(deps: SchedulerDeps): { scheduler: Scheduler; stop(): Pr
       // Old scheduler claims and hour summaries are never read again; a week
       // of margin keeps a replica with a lagging clock from re-claiming a slot.
       await coordinator.pruneSlots(new Date(now() - 7 * 86_400_000));
-      await new SummaryStore(pool).pruneBefore(
+      await new SummaryStore(jobsPool).pruneBefore(
         new Date(now() - config.retention.predictionsDays * 86_400_000),
       );
     },

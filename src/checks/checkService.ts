@@ -8,9 +8,9 @@ import { SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { modelCheckSettings } from '../config/schema.js';
-import { AppError, NotFoundError, ValidationError } from '../core/errors.js';
+import { NotFoundError, ValidationError } from '../core/errors.js';
 import type { CheckKind, CheckRun, NewRun, RunResult, RunTrigger } from '../core/run.js';
-import { isConnectionError, type PoolClient } from '../storage/pool.js';
+import { isDatabaseUnavailable, isQueryCanceled, type PoolClient } from '../storage/pool.js';
 import type { ModelRegistry } from '../registry/modelRegistry.js';
 import type { StoredModelVersion } from '../storage/modelStore.js';
 import type { RunStore } from '../storage/runStore.js';
@@ -208,13 +208,11 @@ export class CheckService {
       });
       run = { ...base(), ...outcome };
     } catch (error) {
-      if (
-        isConnectionError(error) ||
-        (error instanceof AppError && error.code === 'database_unavailable')
-      ) {
-        // The run cannot be recorded either; let the caller (scheduler loop or HTTP) report it.
-        throw error;
-      }
+      // A statement the database cancelled at the jobs pool's statement
+      // timeout is the check's failure (too large a window), and the
+      // database is there to record it; otherwise the run cannot be recorded
+      // either: the caller (scheduler loop or HTTP) reports it.
+      if (isDatabaseUnavailable(error) && !isQueryCanceled(error)) throw error;
       const message = error instanceof Error ? error.message : String(error);
       log.warn({ err: error }, 'check failed');
       run = {

@@ -12,6 +12,8 @@ import {
   type CheckSettings,
 } from './checksSchema.js';
 import { webhooksSchema } from './webhooksSchema.js';
+import { databaseTimeoutsSchema } from './databaseSchema.js';
+import { DEFAULT_TEXT_LIMITS } from '../core/textLimits.js';
 import { logsSchema } from './logsSchema.js';
 
 const nameSchema = z
@@ -54,7 +56,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** PostgreSQL connection string; when absent an embedded server is started. */
       url: z.string().min(1).optional(),
+      /** Connections of the pool that serves API requests. */
       poolSize: z.number().int().min(2).max(200).default(10),
+      /** Connections of the pool for scheduled work: checks, retention, webhook delivery. */
+      jobsPoolSize: z.number().int().min(1).max(100).default(4),
+      /** Limits of both pools, so a database that hangs fails callers in bounded time. */
+      timeouts: databaseTimeoutsSchema,
       /** Folder of the embedded server's data (used only without `url`). */
       dataDir: z.string().min(1).default('.driftwatch/pg'),
       /** Port of the embedded server; 0 picks a free one at each start. */
@@ -89,6 +96,21 @@ export const configSchema = z.strictObject({
       maxFutureSeconds: z.number().int().min(0).default(3_600),
       /** How old a record timestamp may be. */
       maxAgeDays: z.number().int().min(1).max(3_650).default(90),
+      /**
+       * Rejections listed with their message in one response; all of them
+       * are counted in `rejected_count`. Bounds the response whatever the body.
+       */
+      maxRejectionsListed: z.number().int().min(0).max(100_000).default(100),
+      /** Longest free-text values of a record or label, in characters (`too_long` beyond). */
+      limits: z
+        .strictObject({
+          name: z.number().int().min(1).max(4_096).default(DEFAULT_TEXT_LIMITS.name),
+          requestId: z.number().int().min(1).max(4_096).default(DEFAULT_TEXT_LIMITS.requestId),
+          status: z.number().int().min(1).max(4_096).default(DEFAULT_TEXT_LIMITS.status),
+          prediction: z.number().int().min(1).max(65_536).default(DEFAULT_TEXT_LIMITS.prediction),
+          category: z.number().int().min(1).max(65_536).default(DEFAULT_TEXT_LIMITS.category),
+        })
+        .prefault({}),
     })
     .prefault({}),
   models: z

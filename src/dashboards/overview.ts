@@ -237,7 +237,25 @@ function checksRow(dashboard: DashboardBuilder): void {
             },
           ),
         )
-        .span(12),
+        .span(6),
+    )
+    .withPanel(
+      timeseries(
+        'Check slots missed',
+        'Scheduled check slots that produced no run, per hour, by model, kind and reason (database_unavailable, still_running, late, error). See the runbook, "Check slots missed".',
+      )
+        .unit('short')
+        .axisLabel('slots / h')
+        .min(0)
+        .drawStyle(GraphDrawStyle.Bars)
+        .withTarget(
+          prometheusQuery(
+            'A',
+            `sum by (model, kind, reason) (increase(${METRICS.checkSlotsMissedTotal.name}{${MODELS}}[1h])) > 0`,
+            { legend: '{{model}} {{kind}} {{reason}}' },
+          ),
+        )
+        .span(6),
     )
     .withPanel(
       timeseries(

@@ -9,10 +9,17 @@
  * error is caught at the loop boundary, logged, reported to `onJobFinished`,
  * and the next slot runs as usual. Recording a failed check as a run with
  * status `error` is the check runner's business, not this loop's.
+ *
+ * A slot that this replica should have run but did not — its claim failed,
+ * the job was still running, the process was too busy to start it, or its run
+ * failed — is reported to `onSlotMissed` with the reason, so that a slot lost
+ * in a database outage leaves a trace (a counter) even though no run could
+ * be recorded.
  */
 import { createTask, validate } from 'node-cron';
-import type { Logger as CronLogger, RunCoordinator, ScheduledTask } from 'node-cron';
+import type { Logger as CronLogger, ScheduledTask } from 'node-cron';
 import { AppError, ConfigError, NotFoundError } from '../core/errors.js';
+import type { SlotClaim } from '../storage/schedulerSlots.js';
 import type { Logger } from '../telemetry/logger.js';
 
 export interface ScheduledJob {
@@ -34,8 +41,30 @@ export interface JobOutcome {
   durationMs: number;
 }
 
+/**
+ * Why a slot did not run: `database_unavailable` (its claim or its run failed
+ * because the database was down or did not answer in time), `still_running`
+ * (the job's previous slot was still running, or still being claimed, here),
+ * `late` (the process was busy past the slot, node-cron skipped it), `error`
+ * (its claim or its run failed otherwise).
+ */
+export type MissReason = 'database_unavailable' | 'still_running' | 'late' | 'error';
+
+export interface MissedSlot {
+  name: string;
+  slot: Date;
+  reason: MissReason;
+  error?: unknown;
+}
+
+/** The lease: storage/schedulerSlots.ts's PostgresRunCoordinator, or a test double. */
+export interface SlotCoordinator {
+  claim(key: string, ttlMs: number): Promise<SlotClaim>;
+  onComplete?(key: string): Promise<void>;
+}
+
 export interface SchedulerOptions {
-  coordinator: RunCoordinator;
+  coordinator: SlotCoordinator;
   logger: Logger;
   /** Replica id, for logs (the coordinator records it with each claim). */
   owner: string;
@@ -50,6 +79,8 @@ export interface SchedulerOptions {
   timezone?: string;
   /** Called after every run (e.g. to count runs, failures and durations). */
   onJobFinished?: (outcome: JobOutcome) => void;
+  /** Called for every scheduled slot that did not run (manual runs are not slots). */
+  onSlotMissed?: (missed: MissedSlot) => void;
 }
 
 const DEFAULT_LEASE_MS = 60_000;
@@ -60,12 +91,13 @@ const JOB_NAME = /^[\w.:-]+$/;
 type State = 'created' | 'started' | 'stopping' | 'stopped';
 
 export class Scheduler {
-  private readonly coordinator: RunCoordinator;
+  private readonly coordinator: SlotCoordinator;
   private readonly logger: Logger;
   private readonly leaseMs: number;
   private readonly stopTimeoutMs: number;
   private readonly timezone: string;
   private readonly onJobFinished: ((outcome: JobOutcome) => void) | undefined;
+  private readonly onSlotMissed: ((missed: MissedSlot) => void) | undefined;
   private readonly jobs = new Map<string, { job: ScheduledJob; task: ScheduledTask }>();
   /** Slots claimed or being claimed here, by coordinator key, until their run has finished. */
   private readonly inFlight = new Map<string, { done: Promise<void>; release: () => void }>();
@@ -73,25 +105,37 @@ export class Scheduler {
 
   /**
    * Sits between node-cron and the real coordinator: refuses every slot once
-   * stopping begins, and tracks each slot from its claim to its completion so
-   * `stop()` can wait for it.
+   * stopping begins, tracks each slot from its claim to its completion so
+   * `stop()` can wait for it, and reports the scheduled slots that could not
+   * be claimed. Never throws.
    */
   private readonly gate: {
-    shouldRun(key: string, ttlMs: number): Promise<boolean>;
+    shouldRun(key: string, ttlMs: number, trigger?: JobOutcome['trigger']): Promise<boolean>;
     onComplete(key: string): Promise<void>;
   } = {
-    shouldRun: async (key, ttlMs) => {
+    shouldRun: async (key, ttlMs, trigger = 'schedule') => {
       if (this.state !== 'started' || this.inFlight.has(key)) return false;
       let release!: () => void;
       const done = new Promise<void>((resolve) => (release = resolve));
       this.inFlight.set(key, { done, release });
-      let allowed = false;
+      let claim: SlotClaim;
       try {
-        allowed = await this.coordinator.shouldRun(key, ttlMs);
-        return allowed;
-      } finally {
-        if (!allowed) this.settle(key);
+        claim = await this.coordinator.claim(key, ttlMs);
+      } catch (error) {
+        claim = { granted: false, reason: 'error', error };
       }
+      if (!claim.granted) {
+        this.settle(key);
+        if (
+          trigger === 'schedule' &&
+          claim.reason !== 'taken' &&
+          claim.reason !== 'running_elsewhere'
+        ) {
+          const { name, slot } = splitSlotKey(key);
+          this.missed(name, slot, claim.reason, 'error' in claim ? claim.error : undefined);
+        }
+      }
+      return claim.granted;
     },
     onComplete: async (key) => {
       try {
@@ -109,6 +153,7 @@ export class Scheduler {
     this.stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
     this.timezone = options.timezone ?? 'UTC';
     this.onJobFinished = options.onJobFinished;
+    this.onSlotMissed = options.onSlotMissed;
     if (!(this.leaseMs > 0)) throw new ConfigError([`scheduler leaseMs must be > 0`]);
   }
 
@@ -142,6 +187,14 @@ export class Scheduler {
         logger: cronLogger(log),
       },
     );
+    // node-cron skipped the slot here: the previous one still ran (noOverlap),
+    // or the event loop was blocked past the slot's tolerance.
+    task.on('execution:overlap', (context) => {
+      if (this.state === 'started') this.missed(job.name, context.date, 'still_running');
+    });
+    task.on('execution:missed', (context) => {
+      if (this.state === 'started') this.missed(job.name, context.date, 'late');
+    });
     this.jobs.set(job.name, { job, task });
     if (this.state === 'started') void task.start();
   }
@@ -162,14 +215,7 @@ export class Scheduler {
     if (!entry) throw new NotFoundError(`no scheduled job named ${name}`);
     const slot = new Date();
     const key = `${name}:${slot.toISOString()}`;
-    let allowed: boolean;
-    try {
-      allowed = await this.gate.shouldRun(key, this.leaseMs);
-    } catch (error) {
-      this.logger.error({ err: error, job: name }, 'claiming a manual run failed');
-      return null;
-    }
-    if (!allowed) return null;
+    if (!(await this.gate.shouldRun(key, this.leaseMs, 'manual'))) return null;
     try {
       return await this.runJob(entry.job, slot, 'manual');
     } finally {
@@ -237,13 +283,46 @@ export class Scheduler {
     } catch (error) {
       log.error({ err: error }, 'onJobFinished callback threw');
     }
+    if (trigger === 'schedule' && !outcome.ok) {
+      const unavailable =
+        outcome.error instanceof AppError && outcome.error.code === 'database_unavailable';
+      this.missed(job.name, slot, unavailable ? 'database_unavailable' : 'error', outcome.error);
+    }
     return outcome;
+  }
+
+  /** Logs and reports a scheduled slot that did not run. */
+  private missed(name: string, slot: Date, reason: MissReason, error?: unknown): void {
+    this.logger.warn(
+      {
+        job: name,
+        slot: slot.toISOString(),
+        reason,
+        ...(error === undefined ? {} : { err: error }),
+      },
+      'scheduled slot missed',
+    );
+    try {
+      this.onSlotMissed?.({ name, slot, reason, ...(error === undefined ? {} : { error }) });
+    } catch (callbackError) {
+      this.logger.error({ err: callbackError }, 'onSlotMissed callback threw');
+    }
   }
 
   private settle(key: string): void {
     this.inFlight.get(key)?.release();
     this.inFlight.delete(key);
   }
+}
+
+// node-cron's coordinator key: `${name}:${slot.toISOString()}` (24 characters).
+const ISO_LENGTH = 24;
+
+function splitSlotKey(key: string): { name: string; slot: Date } {
+  return {
+    name: key.slice(0, -ISO_LENGTH - 1),
+    slot: new Date(key.slice(-ISO_LENGTH)),
+  };
 }
 
 /** node-cron's own messages (overlap blocked, missed slot…) go to our logger. */

@@ -12,7 +12,7 @@
  */
 import type { RunCoordinator } from 'node-cron';
 import type { Logger } from '../telemetry/logger.js';
-import { withTransaction, type Pool } from './pool.js';
+import { isDatabaseUnavailable, withTransaction, type Pool } from './pool.js';
 
 /**
  * Names "driftwatch scheduler" among two-key advisory locks; the second key is
@@ -39,6 +39,21 @@ export interface SlotKey {
   slot: Date;
 }
 
+/**
+ * The answer to a claim. Refusals that are no loss: `taken` (this very slot
+ * is claimed already, by another replica or earlier here) and
+ * `running_elsewhere` (another replica still runs an earlier slot of the job;
+ * that replica's scheduler sees the overlap and counts it). The others mean
+ * the slot runs nowhere: `still_running` (an earlier slot of the job still
+ * runs here, or holds its claim here), `database_unavailable` (the claim
+ * could not be made: the database is down or did not answer in time), `error`
+ * (anything else, e.g. a malformed key).
+ */
+export type SlotClaim =
+  | { granted: true }
+  | { granted: false; reason: 'taken' | 'running_elsewhere' | 'still_running' }
+  | { granted: false; reason: 'database_unavailable' | 'error'; error?: unknown };
+
 /** Splits a node-cron coordinator key into job name and slot; null when malformed. */
 export function parseSlotKey(key: string): SlotKey | null {
   const match = KEY_PATTERN.exec(key);
@@ -51,8 +66,17 @@ export class PostgresRunCoordinator implements RunCoordinator {
   private readonly owner: string;
   private readonly logger: Logger;
   private readonly onError: ((operation: SlotOperation, error: unknown) => void) | undefined;
-  /** Renewal timers of the claims this replica holds, by key. */
-  private readonly renewals = new Map<string, NodeJS.Timeout>();
+  /** Renewal timers of the claims this replica holds, with their lease, by key. */
+  private readonly renewals = new Map<string, { timer: NodeJS.Timeout; ttlMs: number }>();
+  /**
+   * Claims of this replica that may be in the table unfinished although
+   * nothing runs them: their completion failed, or their claim's answer was
+   * lost (it may have committed). Each is marked finished at the job's next
+   * claim, so that once the database is back the next slot runs at once
+   * instead of waiting for the stale claim's lease; past `untilMs` the lease
+   * has expired and the entry is dropped.
+   */
+  private readonly unfinished = new Map<string, SlotKey & { untilMs: number }>();
 
   constructor(options: RunCoordinatorOptions) {
     this.pool = options.pool;
@@ -62,48 +86,85 @@ export class PostgresRunCoordinator implements RunCoordinator {
   }
 
   /**
-   * Claims the slot; true only for the one replica whose INSERT succeeded, and
-   * false while another slot of the same job is running, unexpired, anywhere.
-   * Database errors are logged and answered false: a slot is skipped rather
-   * than possibly run twice.
+   * node-cron's question: claims the slot, true only for the one replica
+   * whose claim succeeded (see `claim` for why not).
    */
   async shouldRun(key: string, ttlMs: number): Promise<boolean> {
+    return (await this.claim(key, ttlMs)).granted;
+  }
+
+  /**
+   * Claims the slot: granted only to the one replica whose INSERT succeeded,
+   * and refused while another slot of the same job is running, unexpired,
+   * anywhere. Database errors are logged and answered with a refusal: a slot
+   * is skipped rather than possibly run twice.
+   */
+  async claim(key: string, ttlMs: number): Promise<SlotClaim> {
     const parsed = parseSlotKey(key);
     if (!parsed || !(ttlMs > 0)) {
       this.logger.error({ key, ttlMs }, 'malformed scheduler slot key or lease; skipping the slot');
-      return false;
+      return { granted: false, reason: 'error' };
     }
     const { job, slot } = parsed;
-    let claimed: boolean;
+    const stale = this.unfinishedOf(job);
+    let claim: SlotClaim;
     try {
-      claimed = await withTransaction(this.pool, async (client) => {
+      claim = await withTransaction(this.pool, async (client): Promise<SlotClaim> => {
         // Serialise check-and-claim per job: without the lock two replicas
         // claiming different slots could both see "nothing running".
         await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
           SLOT_LOCK_CLASS,
           job,
         ]);
+        if (stale.length > 0) {
+          await client.query(
+            `UPDATE scheduler_slots SET finished_at = now()
+              WHERE job = $1 AND owner = $2 AND slot = ANY($3::timestamptz[]) AND finished_at IS NULL`,
+            [job, this.owner, stale.map((entry) => entry.slot)],
+          );
+        }
+        // This slot's own claim first, else a running claim of the job.
+        const { rows } = await client.query<{ slot: Date; owner: string }>(
+          `SELECT slot, owner FROM scheduler_slots
+            WHERE job = $1 AND (slot = $2 OR (finished_at IS NULL AND expires_at > now()))
+            ORDER BY slot = $2 DESC
+            LIMIT 1`,
+          [job, slot],
+        );
+        const holder = rows[0];
+        if (holder) {
+          if (holder.slot.getTime() === slot.getTime()) return { granted: false, reason: 'taken' };
+          return {
+            granted: false,
+            reason: holder.owner === this.owner ? 'still_running' : 'running_elsewhere',
+          };
+        }
         const result = await client.query(
           `INSERT INTO scheduler_slots (job, slot, owner, expires_at)
-           SELECT $1, $2, $3, now() + $4::double precision * interval '1 millisecond'
-            WHERE NOT EXISTS (
-                    SELECT 1 FROM scheduler_slots
-                     WHERE job = $1 AND finished_at IS NULL AND expires_at > now())
+           VALUES ($1, $2, $3, now() + $4::double precision * interval '1 millisecond')
            ON CONFLICT (job, slot) DO NOTHING`,
           [job, slot, this.owner, ttlMs],
         );
-        return result.rowCount === 1;
+        return result.rowCount === 1 ? { granted: true } : { granted: false, reason: 'taken' };
       });
     } catch (error) {
       this.fail('claim', error, job, slot, 'claiming a scheduler slot failed; skipping the slot');
-      return false;
+      // The claim may have committed with its answer lost.
+      this.rememberUnfinished(key, parsed, ttlMs);
+      return {
+        granted: false,
+        reason: isDatabaseUnavailable(error) ? 'database_unavailable' : 'error',
+        error,
+      };
     }
-    if (claimed) this.keepAlive(key, job, slot, ttlMs);
-    return claimed;
+    for (const entry of stale) this.unfinished.delete(entry.key);
+    if (claim.granted) this.keepAlive(key, job, slot, ttlMs);
+    return claim;
   }
 
   /** Marks the claim finished, so the job's next slot may run anywhere. */
   async onComplete(key: string): Promise<void> {
+    const ttlMs = this.renewals.get(key)?.ttlMs ?? 0;
     this.stopRenewing(key);
     const parsed = parseSlotKey(key);
     if (!parsed) return;
@@ -114,13 +175,14 @@ export class PostgresRunCoordinator implements RunCoordinator {
         [parsed.job, parsed.slot, this.owner],
       );
     } catch (error) {
-      // The claim still expires with its lease, after which the job runs again.
+      // Retried at the job's next claim; at worst the claim expires with its lease.
+      this.rememberUnfinished(key, parsed, ttlMs);
       this.fail(
         'complete',
         error,
         parsed.job,
         parsed.slot,
-        'marking a scheduler slot finished failed; it blocks the job until its lease expires',
+        'marking a scheduler slot finished failed; retried at the next claim of the job',
       );
     }
   }
@@ -141,7 +203,7 @@ export class PostgresRunCoordinator implements RunCoordinator {
 
   /** Stops renewing every claim (the runs themselves are the scheduler's). */
   close(): void {
-    for (const timer of this.renewals.values()) clearInterval(timer);
+    for (const { timer } of this.renewals.values()) clearInterval(timer);
     this.renewals.clear();
   }
 
@@ -155,7 +217,22 @@ export class PostgresRunCoordinator implements RunCoordinator {
     );
     // Renewal must not keep a process alive that is otherwise done.
     timer.unref();
-    this.renewals.set(key, timer);
+    this.renewals.set(key, { timer, ttlMs });
+  }
+
+  private rememberUnfinished(key: string, parsed: SlotKey, ttlMs: number): void {
+    if (ttlMs > 0) this.unfinished.set(key, { ...parsed, untilMs: Date.now() + ttlMs });
+  }
+
+  /** The job's claims to mark finished at its next claim; expired ones are forgotten. */
+  private unfinishedOf(job: string): (SlotKey & { key: string })[] {
+    const nowMs = Date.now();
+    const found: (SlotKey & { key: string })[] = [];
+    for (const [key, entry] of this.unfinished) {
+      if (entry.untilMs <= nowMs) this.unfinished.delete(key);
+      else if (entry.job === job) found.push({ key, job, slot: entry.slot });
+    }
+    return found;
   }
 
   private async renew(key: string, job: string, slot: Date, ttlMs: number): Promise<void> {
@@ -180,8 +257,8 @@ export class PostgresRunCoordinator implements RunCoordinator {
   }
 
   private stopRenewing(key: string): void {
-    const timer = this.renewals.get(key);
-    if (timer) clearInterval(timer);
+    const renewal = this.renewals.get(key);
+    if (renewal) clearInterval(renewal.timer);
     this.renewals.delete(key);
   }
 

@@ -6,7 +6,7 @@
 import type { Duplex } from 'node:stream';
 import type { Connection, Submittable } from 'pg';
 import { BinaryCopyDecoder, CopyChunk, forEachFloat8, forEachText } from './binaryCopy.js';
-import { isConnectionError, translateDatabaseError, type Pool } from './pool.js';
+import { isBrokenConnection, translateDatabaseError, type Pool } from './pool.js';
 
 export interface WindowQuery {
   model: string;
@@ -117,6 +117,12 @@ class BinaryCopyOut implements Submittable {
   private payloadLeft = 0;
   private failure: unknown = null;
   private readonly onReadable = (): void => this.forward();
+  /**
+   * Set by pg when the pool has a `query_timeout`: its wrapper clears the
+   * timer. pg calls it only for its own queries, so the copy calls it when it
+   * ends; otherwise the timer would fire long after a finished copy.
+   */
+  callback: ((error?: unknown) => void) | undefined = undefined;
 
   constructor(
     private readonly text: string,
@@ -202,13 +208,22 @@ class BinaryCopyOut implements Submittable {
   }
 
   handleError(error: unknown): void {
+    this.callback?.(error);
     this.detach(null);
     this.rejectDone(error);
   }
 
   handleCommandComplete(): void {}
 
+  /**
+   * pg's own CopyData dispatch, should rows reach pg after a timeout handed
+   * the stream back mid-copy (pg destroys the socket of a client released
+   * with a query active, so they should not): dropped, never a TypeError.
+   */
+  handleCopyData(): void {}
+
   handleReadyForQuery(): void {
+    this.callback?.();
     if (this.failure !== null) {
       this.rejectDone(this.failure);
       return;
@@ -308,10 +323,11 @@ export async function readWindow(
     await copy.done;
     return rows;
   } catch (error) {
-    broken = isConnectionError(error);
+    broken = isBrokenConnection(error);
     throw translateDatabaseError(error);
   } finally {
-    // A client whose connection broke must not go back to the pool.
+    // A client whose connection broke, or whose copy went unanswered (the
+    // rest of it may still arrive), must not go back to the pool.
     client.release(broken ? true : undefined);
   }
 }

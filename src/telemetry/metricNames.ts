@@ -159,6 +159,12 @@ export const METRICS = {
     'Check runs by model, kind and resulting status (ok, drift, insufficient_data, degraded, error).',
     ['model', 'kind', 'status'] as const,
   ),
+  checkSlotsMissedTotal: metric(
+    'driftwatch_check_slots_missed_total',
+    'counter',
+    'Scheduled check slots this replica did not run, so no run was recorded, by reason: database_unavailable (the lease or the run failed on a database that was down or did not answer in time), still_running (the previous slot of the check still ran here), late (the process was busy past the slot), error (the lease or the run failed otherwise).',
+    ['model', 'kind', 'reason'] as const,
+  ),
   checkDurationSeconds: metric(
     'driftwatch_check_duration_seconds',
     'histogram',

@@ -71,6 +71,7 @@ export class Metrics {
   readonly scorePsi = gauge(this.registry, 'scorePsi');
   readonly checkWindowRows = gauge(this.registry, 'checkWindowRows');
   readonly checkRunsTotal = counter(this.registry, 'checkRunsTotal');
+  readonly checkSlotsMissedTotal = counter(this.registry, 'checkSlotsMissedTotal');
   readonly checkDurationSeconds = histogram(this.registry, 'checkDurationSeconds');
   readonly checkLastSuccessTimestampSeconds = gauge(
     this.registry,

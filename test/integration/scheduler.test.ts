@@ -8,8 +8,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   Scheduler,
   type JobOutcome,
+  type MissedSlot,
   type SchedulerOptions,
 } from '../../src/scheduler/scheduler.js';
+import { DatabaseUnavailableError } from '../../src/core/errors.js';
 import { migrate } from '../../src/storage/migrations.js';
 import { createPool, type Pool } from '../../src/storage/pool.js';
 import {
@@ -174,15 +176,16 @@ describe('scheduler with a PostgreSQL lease', () => {
     expect(rows[0]?.finished_at).not.toBeNull();
   });
 
-  it('never overlaps a slow job with itself across replicas', async () => {
+  it('never overlaps a slow job with itself across replicas, and counts each skipped slot once', async () => {
     let active = 0;
     let maxActive = 0;
     const finished: { owner: string; slot: Date }[] = [];
+    const missed: MissedSlot[] = [];
     for (const [pool, owner] of [
       [poolA, 'a'],
       [poolB, 'b'],
     ] as const) {
-      const scheduler = replica(pool, owner);
+      const scheduler = replica(pool, owner, { onSlotMissed: (slot) => missed.push(slot) });
       scheduler.add({
         name: 'drift:slow',
         schedule: EVERY_SECOND,
@@ -202,6 +205,70 @@ describe('scheduler with a PostgreSQL lease', () => {
     // The slot after each run's start was skipped everywhere, not queued.
     const [first, second] = finished;
     expect(second!.slot.getTime() - first!.slot.getTime()).toBeGreaterThanOrEqual(2_000);
+    // The slots in between were skipped, each reported (by the replica
+    // running the slow one; the other sees it running elsewhere), none twice.
+    const between = missed.filter((m) => m.slot > first!.slot && m.slot < second!.slot);
+    const stillRunning = between.filter((m) => m.reason === 'still_running');
+    const skipped = (second!.slot.getTime() - first!.slot.getTime()) / 1_000 - 1;
+    expect(stillRunning.length).toBeGreaterThan(0);
+    expect(new Set(stillRunning.map((m) => m.slot.getTime())).size).toBe(stillRunning.length);
+    expect(new Set(between.map((m) => m.slot.getTime())).size).toBe(skipped);
+  });
+
+  it('reports the slots it cannot claim on an unreachable database, and not its manual runs', async () => {
+    const unreachable = createPool({ url: 'postgres://postgres@127.0.0.1:1/none', max: 1 });
+    const missed: MissedSlot[] = [];
+    try {
+      const scheduler = new Scheduler({
+        coordinator: new PostgresRunCoordinator({ pool: unreachable, owner: 'a', logger: silent }),
+        logger: silent,
+        owner: 'a',
+        onSlotMissed: (slot) => missed.push(slot),
+      });
+      running.push(scheduler);
+      let runs = 0;
+      scheduler.add({
+        name: 'drift:down',
+        schedule: EVERY_SECOND,
+        run: () => {
+          runs += 1;
+          return Promise.resolve();
+        },
+      });
+      scheduler.start();
+      expect(await scheduler.runNow('drift:down')).toBeNull();
+      await until(() => missed.length >= 2, 'two missed slots');
+      expect(runs).toBe(0);
+      for (const slot of missed) {
+        expect(slot).toMatchObject({ name: 'drift:down', reason: 'database_unavailable' });
+        expect(slot.slot.getMilliseconds()).toBe(0); // scheduled slots, not the manual run
+      }
+    } finally {
+      await Promise.all(running.splice(0).map((s) => s.stop({ timeoutMs: 2_000 })));
+      await unreachable.end();
+    }
+  });
+
+  it('reports a scheduled run that fails on the database as a missed slot', async () => {
+    const missed: MissedSlot[] = [];
+    const scheduler = replica(poolA, 'a', { onSlotMissed: (slot) => missed.push(slot) });
+    let calls = 0;
+    scheduler.add({
+      name: 'drift:run-fails',
+      schedule: EVERY_SECOND,
+      run: () => {
+        calls += 1;
+        return calls === 1
+          ? Promise.reject(new DatabaseUnavailableError('the database is unavailable'))
+          : Promise.reject(new Error('boom'));
+      },
+    });
+    scheduler.start();
+    await until(() => missed.length >= 2, 'two failed slots');
+    expect(missed.slice(0, 2).map((m) => [m.name, m.reason])).toEqual([
+      ['drift:run-fails', 'database_unavailable'],
+      ['drift:run-fails', 'error'],
+    ]);
   });
 
   it('stop() waits for the running job, after which only the other replica runs', async () => {
@@ -447,6 +514,58 @@ describe('scheduler with a PostgreSQL lease', () => {
         operation: 'claim',
         err: { code: 'database_unavailable' },
       });
+    });
+
+    it('says why it refuses a claim', async () => {
+      const a = coordinatorFor(poolA, 'a');
+      const b = coordinatorFor(poolB, 'b');
+      expect(await a.claim(key('unit:why', slotAt(0)), 60_000)).toEqual({ granted: true });
+      // The same slot, claimed already.
+      expect(await b.claim(key('unit:why', slotAt(0)), 60_000)).toEqual({
+        granted: false,
+        reason: 'taken',
+      });
+      // A later slot while "a" still runs the first: a's own overlap, b's no loss.
+      expect(await a.claim(key('unit:why', slotAt(1)), 60_000)).toEqual({
+        granted: false,
+        reason: 'still_running',
+      });
+      expect(await b.claim(key('unit:why', slotAt(1)), 60_000)).toEqual({
+        granted: false,
+        reason: 'running_elsewhere',
+      });
+      await a.onComplete(key('unit:why', slotAt(0)));
+      expect(await b.claim(key('unit:why', slotAt(2)), 60_000)).toEqual({ granted: true });
+      await b.onComplete(key('unit:why', slotAt(2)));
+    });
+
+    it('finishes a claim whose completion failed at the next claim, so the next slot runs at once', async () => {
+      let failing = false;
+      // The real pool, except that plain queries (completion, renewal) fail while `failing`.
+      const flaky = {
+        connect: () => poolA.connect(),
+        query: (...args: Parameters<Pool['query']>) =>
+          failing
+            ? Promise.reject(
+                Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+              )
+            : poolA.query(...args),
+      } as unknown as Pool;
+      const a = coordinatorFor(flaky, 'a');
+      const b = coordinatorFor(poolB, 'b');
+      expect(await a.shouldRun(key('unit:stale', slotAt(0)), 60_000)).toBe(true);
+      failing = true;
+      await a.onComplete(key('unit:stale', slotAt(0)));
+      failing = false;
+      // The stale claim blocks the job for its lease everywhere but here...
+      expect(await b.claim(key('unit:stale', slotAt(1)), 60_000)).toMatchObject({
+        reason: 'running_elsewhere',
+      });
+      // ...where the next claim marks it finished first.
+      expect(await a.claim(key('unit:stale', slotAt(2)), 60_000)).toEqual({ granted: true });
+      await a.onComplete(key('unit:stale', slotAt(2)));
+      const rows = await slotRows('unit:stale');
+      expect(rows.map((r) => r.finished_at !== null)).toEqual([true, true]);
     });
 
     it('prunes old claims that are finished or expired, and nothing else', async () => {

@@ -64,6 +64,21 @@ describe('loadConfig', () => {
         server: { host: '127.0.0.1', port: 8080 },
         database: {
           poolSize: 10,
+          jobsPoolSize: 4,
+          timeouts: {
+            requests: {
+              connectMs: 5_000,
+              statementMs: 8_000,
+              queryMs: 9_000,
+              idleInTransactionMs: 60_000,
+            },
+            jobs: {
+              connectMs: 60_000,
+              statementMs: 600_000,
+              queryMs: 660_000,
+              idleInTransactionMs: 600_000,
+            },
+          },
           dataDir: '.driftwatch/pg',
           embeddedPort: 0,
           partitionsAheadDays: 3,
@@ -74,6 +89,8 @@ describe('loadConfig', () => {
           referenceMaxBodyBytes: 1024 * 1024 * 1024,
           maxFutureSeconds: 3600,
           maxAgeDays: 90,
+          maxRejectionsListed: 100,
+          limits: { name: 128, requestId: 256, status: 64, prediction: 256, category: 1024 },
         },
         models: { directory: 'models', defaults: {}, settings: {} },
         scoring: { intraOpThreads: 1, batchSize: 4096 },
@@ -348,6 +365,18 @@ auth:
     const problems = problemsOf(() => loadConfig({ file, env: {} }));
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^models\.settings\.churn\.unknownFeatures: /);
+  });
+
+  it('refuses a query limit that does not exceed the statement limit', () => {
+    const file = yamlFile(`
+database:
+  timeouts:
+    requests: { statementMs: 8000, queryMs: 8000 }
+    jobs: { statementMs: 0, queryMs: 1000 }
+`);
+    expect(problemsOf(() => loadConfig({ file, env: {} }))).toEqual([
+      'database.timeouts.requests.queryMs: must be greater than statementMs (8000)',
+    ]);
   });
 
   it('lists every problem of a file at once', () => {

@@ -1,28 +1,17 @@
 /**
  * A real database outage: this file runs its own embedded PostgreSQL so it can
- * stop the server in the middle of an ingest transaction and start it again.
+ * stop the server — in the middle of an ingest transaction, or while a
+ * per-second check is scheduled — and start it again, with the service
+ * running throughout.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { startService, type RunningService } from '../../src/main.js';
-import { startEmbeddedPostgres, type EmbeddedServer } from '../../src/storage/embeddedPostgres.js';
 import { call } from '../helpers/service.js';
+import { metricValue } from '../helpers/metrics.js';
 import { CHURN_DEFINITION, churnRecord } from '../helpers/records.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { startOwnPostgres, type OwnPostgres } from './ownPostgres.js';
 
 async function until(
   condition: () => Promise<boolean>,
@@ -37,17 +26,11 @@ async function until(
 }
 
 describe('database outage', () => {
-  let dataDir: string;
-  let port: number;
-  let database: EmbeddedServer;
+  let database: OwnPostgres;
   let service: RunningService;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'dw-outage-'));
-    // As root the server runs as the postgres user, which must be able to enter the folder.
-    await chmod(dataDir, 0o755);
-    port = await freePort();
-    database = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), port });
+    database = await startOwnPostgres('dw-outage-');
     const config = loadConfig({
       file: 'test/fixtures/driftwatch.test.yaml',
       env: { DATABASE_URL: database.url, DRIFTWATCH_PORT: '0' },
@@ -65,24 +48,13 @@ describe('database outage', () => {
 
   afterAll(async () => {
     await service?.close();
-    await database?.stop();
-    await rm(dataDir, { recursive: true, force: true });
+    await database?.close();
   });
-
-  async function withClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      return await work(client);
-    } finally {
-      await client.end();
-    }
-  }
 
   it('answers 503 with Retry-After when the server stops mid-transaction, and keeps no part of the batch', async () => {
     // Hold the ingest transaction open after its COPY so that the server can be
     // stopped while the batch is half-way through.
-    await withClient((c) =>
+    await database.withClient((c) =>
       c.query(`
         CREATE FUNCTION hold_ingest() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN PERFORM pg_sleep(30); RETURN NULL; END $$;
@@ -96,7 +68,7 @@ describe('database outage', () => {
 
     await until(
       () =>
-        withClient(async (c) => {
+        database.withClient(async (c) => {
           const { rowCount } = await c.query(
             "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'COPY prediction_keys%' AND wait_event = 'PgSleep'",
           );
@@ -120,9 +92,10 @@ describe('database outage', () => {
       body: [churnRecord(9999)],
     });
     expect(whileDown.status).toBe(503);
+    expect(Number(whileDown.headers.get('retry-after'))).toBeGreaterThan(0);
 
-    database = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'pg'), port });
-    const counts = await withClient(async (c) => {
+    await database.start();
+    const counts = await database.withClient(async (c) => {
       await c.query('DROP TRIGGER hold_ingest ON prediction_keys');
       const predictions = await c.query<{ n: number }>(
         'SELECT count(*)::int AS n FROM predictions',
@@ -132,7 +105,8 @@ describe('database outage', () => {
     });
     expect(counts).toEqual({ predictions: 0, keys: 0 });
 
-    // Once the server is back, the same batch is stored in full.
+    // Once the server is back, the same batch is stored in full: nothing lost
+    // for a client that retries.
     await until(
       async () => (await call(service.url, '/ready')).status === 200,
       'readiness after restart',
@@ -142,5 +116,46 @@ describe('database outage', () => {
     });
     expect(retry.status).toBe(200);
     expect(retry.body.accepted).toBe(500);
+    const stored = await database.withClient(async (c) => {
+      const result = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM predictions');
+      return result.rows[0]!.n;
+    });
+    expect(stored).toBe(500);
+  });
+
+  it('counts the check slots missed while the database is down, and runs the next slot once it is back', async () => {
+    // The fixture schedules the drift check of model `scheduled` every second.
+    const registered = await call(service.url, '/v1/models/scheduled/versions/1', {
+      method: 'PUT',
+      body: CHURN_DEFINITION,
+    });
+    expect(registered.status).toBe(201);
+    const driftRuns = async (): Promise<{ started_at: string }[]> => {
+      const response = await call<{ runs: { started_at: string }[] }>(
+        service.url,
+        '/v1/models/scheduled/runs?kind=drift&limit=100',
+      );
+      return response.status === 200 ? response.body.runs : [];
+    };
+    await until(async () => (await driftRuns()).length > 0, 'a first scheduled drift run');
+
+    const series =
+      'driftwatch_check_slots_missed_total{model="scheduled",kind="drift",reason="database_unavailable"}';
+    const missed = async (): Promise<number> =>
+      metricValue((await call<string>(service.url, '/metrics')).body, series);
+    // Every series starts at zero, so that increase() sees the first miss.
+    expect((await call<string>(service.url, '/metrics')).body).toContain(`${series} 0`);
+
+    await database.stop();
+    await until(async () => (await missed()) >= 2, 'two slots counted as missed');
+
+    await database.start();
+    const restartedMs = Date.now();
+    await until(
+      async () =>
+        (await driftRuns()).some((run) => new Date(run.started_at).getTime() >= restartedMs),
+      'a scheduled drift run after the restart',
+      10_000,
+    );
   });
 });
