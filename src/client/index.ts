@@ -7,6 +7,7 @@ export {
   backoffDelayMs,
   parseRetryAfterMs,
   type LogShipper,
+  type LogShipperLogger,
   type LogShipperOptions,
   type LogShipperStats,
   type FlushOptions,

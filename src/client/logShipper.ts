@@ -15,11 +15,25 @@
  * retryable error goes back to the front of the buffer, and if that overfills
  * it, its oldest records are the ones dropped.
  *
+ * Poisoned records: an outage (network error, 502/503/504, any `Retry-After`)
+ * only ever makes the whole batch wait. A batch answered `500` (or another 5xx
+ * without `Retry-After`) `isolateAfterFailures` times in a row is split in
+ * halves to find the record(s) the server fails on (batchIsolation.ts); a
+ * single record that keeps failing is set aside — counted in
+ * `dropped.poisoned`, reported once to `logger.warn`, never resent — and the
+ * records after it go on.
+ *
  * This file imports node builtins only: serving pods import it without the
  * rest of the service. Its timers are `unref()`ed, so it never keeps a process
  * alive; call `close()` on shutdown to send what is still buffered.
  */
 import { gzip } from 'node:zlib';
+import { failureKind, stepAfterFailure } from './batchIsolation.js';
+
+/** Where the shipper reports what it gave up on; pino's and console's `warn` both fit. */
+export interface LogShipperLogger {
+  warn(details: Record<string, unknown>, message: string): void;
+}
 
 export interface LogShipperOptions {
   /** Base URL of driftwatch, e.g. `http://127.0.0.1:8080`; `/v1/predictions` is appended. */
@@ -38,6 +52,15 @@ export interface LogShipperOptions {
   retryMaxMs?: number;
   /** A request taking longer than this is aborted and retried (default 10 000 ms). */
   requestTimeoutMs?: number;
+  /**
+   * A batch answered 500 (or another 5xx without `Retry-After`, except 502,
+   * 503, 504) this many times in a row is split in halves to isolate the
+   * record(s) the server fails on; a single record failing so is set aside
+   * (default 3).
+   */
+  isolateAfterFailures?: number;
+  /** Told once about each record set aside (its model and request id, never its features). Default: none. */
+  logger?: LogShipperLogger;
   /** Uniform [0, 1) source for the jitter (default `Math.random`). */
   random?: () => number;
   /** Wall clock in epoch ms, used to read an HTTP-date `Retry-After` (default `Date.now`). */
@@ -60,6 +83,8 @@ export interface LogShipperStats {
     invalid: number;
     /** Records the server refused (per-record rejections, or a non-retryable 4xx for the batch). */
     rejected: number;
+    /** Records set aside because the server kept failing on them alone (500), never resent. */
+    poisoned: number;
   };
   /** Failed attempts that were retried. */
   retries: number;
@@ -139,11 +164,14 @@ class RingBuffer {
   }
 }
 
-type Outcome = { kind: 'done' } | { kind: 'retry'; retryAfterMs: number | undefined };
+type Outcome =
+  { kind: 'done' } | { kind: 'retry'; retryAfterMs: number | undefined; suspect: boolean };
 
 interface IngestResponse {
   duplicates?: unknown;
   rejected?: unknown;
+  /** Every rejected record; `rejected` may list only the first ones. Absent from older servers. */
+  rejected_count?: unknown;
   error?: { code?: unknown; message?: unknown };
 }
 
@@ -215,6 +243,12 @@ export function createLogShipper(options: LogShipperOptions): LogShipper {
   const retryBaseMs = nonNegative('retryBaseMs', options.retryBaseMs, 250);
   const retryMaxMs = nonNegative('retryMaxMs', options.retryMaxMs, 30_000);
   const requestTimeoutMs = positiveInteger('requestTimeoutMs', options.requestTimeoutMs, 10_000);
+  const isolateAfterFailures = positiveInteger(
+    'isolateAfterFailures',
+    options.isolateAfterFailures,
+    3,
+  );
+  const logger = options.logger;
   const random = options.random ?? Math.random;
   const now = options.now ?? Date.now;
   const fetchImpl = options.fetch ?? globalThis.fetch;
@@ -233,7 +267,7 @@ export function createLogShipper(options: LogShipperOptions): LogShipper {
     duplicates: 0,
     retries: 0,
   };
-  const dropped = { overflow: 0, invalid: 0, rejected: 0 };
+  const dropped = { overflow: 0, invalid: 0, rejected: 0, poisoned: 0 };
   let lastError: string | undefined;
 
   let pumping = false;
@@ -313,32 +347,83 @@ export function createLogShipper(options: LogShipperOptions): LogShipper {
     });
   }
 
-  /** Sends until the buffer is empty; retries the current batch until it resolves. */
+  /**
+   * Sends until the buffer is empty; retries the current batch until it
+   * resolves. A batch split to isolate a record becomes segments, each
+   * sent (and, failing, split) in turn: `segmentEnds` holds the last seq of
+   * every pending segment, the innermost — the one being sent — on top.
+   */
   async function pump(): Promise<void> {
     let attempt = 0;
+    let suspectFailures = 0;
+    const segmentEnds: number[] = [];
     while (!stopped && buffer.size > 0) {
+      const firstSeq = buffer.first()!.seq;
+      while (segmentEnds.length > 0 && segmentEnds[segmentEnds.length - 1]! < firstSeq) {
+        segmentEnds.pop();
+      }
+      const throughSeq = segmentEnds[segmentEnds.length - 1] ?? Number.POSITIVE_INFINITY;
       const batch: Entry[] = [];
-      while (batch.length < batchSize && buffer.size > 0) batch.push(buffer.shift()!);
+      while (batch.length < batchSize && buffer.size > 0 && buffer.first()!.seq <= throughSeq) {
+        batch.push(buffer.shift()!);
+      }
       inFlight = batch;
       let outcome: Outcome;
       try {
         outcome = await send(batch);
       } catch (error) {
         // send() handles its own failures; this is a last line of defence.
-        outcome = { kind: 'retry', retryAfterMs: undefined };
+        outcome = { kind: 'retry', retryAfterMs: undefined, suspect: false };
         lastError = `send: ${message(error)}`;
       }
       inFlight = [];
       if (outcome.kind === 'done') {
         attempt = 0;
-      } else {
-        putBack(batch);
-        if (stopped) break;
-        counters.retries += 1;
-        await sleep(backoffDelayMs(attempt, retryBaseMs, retryMaxMs, random, outcome.retryAfterMs));
-        attempt += 1;
+        suspectFailures = 0;
+        settleWaiters();
+        continue;
       }
+      suspectFailures = outcome.suspect ? suspectFailures + 1 : 0;
+      const step = stepAfterFailure(batch.length, suspectFailures, isolateAfterFailures);
+      if (step.kind === 'set-aside') {
+        setAside(batch[0]!);
+        attempt = 0;
+        suspectFailures = 0;
+        settleWaiters();
+        continue;
+      }
+      if (step.kind === 'split') {
+        const lastSeq = batch[batch.length - 1]!.seq;
+        if (segmentEnds.length === 0 || lastSeq < segmentEnds[segmentEnds.length - 1]!) {
+          segmentEnds.push(lastSeq);
+        }
+        segmentEnds.push(batch[step.firstHalfLength - 1]!.seq);
+        // The first half is a new request, not a repeat: its backoff starts over.
+        suspectFailures = 0;
+        attempt = 0;
+      }
+      putBack(batch);
+      if (stopped) break;
+      counters.retries += 1;
+      await sleep(backoffDelayMs(attempt, retryBaseMs, retryMaxMs, random, outcome.retryAfterMs));
+      attempt += 1;
       settleWaiters();
+    }
+  }
+
+  /** Gives up a record the server keeps failing on alone: counted, reported once, never resent. */
+  function setAside(entry: Entry): void {
+    dropped.poisoned += 1;
+    const failure = lastError;
+    lastError = `record set aside after ${isolateAfterFailures} failures: ${failure ?? 'no detail'}`;
+    if (!logger) return;
+    try {
+      logger.warn(
+        { ...identify(entry.json), bytes: Buffer.byteLength(entry.json), error: failure },
+        'driftwatch kept failing on one record; set it aside',
+      );
+    } catch {
+      // A broken logger must not stop the send loop.
     }
   }
 
@@ -367,7 +452,7 @@ export function createLogShipper(options: LogShipperOptions): LogShipper {
       return judge(batch.length, response, text);
     } catch (error) {
       lastError = `POST ${endpoint.pathname}: ${message(error)}`;
-      return { kind: 'retry', retryAfterMs: undefined };
+      return { kind: 'retry', retryAfterMs: undefined, suspect: false };
     } finally {
       clearTimeout(timer);
       requestAbort = undefined;
@@ -379,7 +464,7 @@ export function createLogShipper(options: LogShipperOptions): LogShipper {
     const status = response.status;
     const body = parseBody(text);
     if (status >= 200 && status < 300) {
-      const rejected = Array.isArray(body?.rejected) ? body.rejected.length : 0;
+      const rejected = rejectedCount(body, batchLength);
       const duplicates = typeof body?.duplicates === 'number' ? body.duplicates : 0;
       counters.sent += batchLength - rejected;
       counters.duplicates += duplicates;
@@ -391,9 +476,11 @@ export function createLogShipper(options: LogShipperOptions): LogShipper {
     const detail = typeof body?.error?.message === 'string' ? `: ${body.error.message}` : '';
     lastError = `HTTP ${status}${code}${detail}`;
     if (status === 408 || status === 429 || status >= 500) {
+      const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), now());
       return {
         kind: 'retry',
-        retryAfterMs: parseRetryAfterMs(response.headers.get('retry-after'), now()),
+        retryAfterMs,
+        suspect: failureKind(status, retryAfterMs) === 'suspect',
       };
     }
     // 400 (validation_failed, body_unparseable), 401, 403, 413, 415 …: resending cannot help.
@@ -470,6 +557,29 @@ function parseBody(text: string): IngestResponse | undefined {
     return typeof parsed === 'object' && parsed !== null ? parsed : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Records a 2xx answer rejected: `rejected_count` when the server sends it
+ * (`rejected` may then list only the first ones), else the length of
+ * `rejected`; never more than the batch.
+ */
+function rejectedCount(body: IngestResponse | undefined, batchLength: number): number {
+  const count = body?.rejected_count;
+  const listed = Array.isArray(body?.rejected) ? body.rejected.length : 0;
+  const total =
+    typeof count === 'number' && Number.isInteger(count) && count >= listed ? count : listed;
+  return Math.min(total, batchLength);
+}
+
+/** The model and request id of a serialised record, for a log line (never its features). */
+function identify(json: string): { model?: unknown; requestId?: unknown } {
+  try {
+    const record = JSON.parse(json) as { model?: unknown; request_id?: unknown };
+    return { model: record.model, requestId: record.request_id };
+  } catch {
+    return {};
   }
 }
 

@@ -15,10 +15,20 @@
  * is finished before its new one — and closed once it has not grown for
  * `rotatedIdlePolls` polls. Truncation (copytruncate): a size below the offset,
  * or a start that no longer hashes as read, restarts the file at 0.
+ *
+ * A batch the database keeps failing on (not an outage: `isolateAfterFailures`
+ * failures in a row at the same offset, none of them a connection loss or
+ * another transient error) is bisected to find the failing line(s)
+ * (failureIsolation.ts); the other lines are stored, each failing line is
+ * logged, counted as `rejected` with reason `poisoned` and skipped, so one
+ * line never holds back the file. During an outage the same lines are simply
+ * retried at each poll, and nothing is skipped.
  */
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { AppError } from '../core/errors.js';
+import { isConnectionError } from '../storage/pool.js';
 import {
   TAIL_HEAD_BYTES,
   type TailCheckpoint,
@@ -26,6 +36,7 @@ import {
 } from '../storage/tailCheckpoints.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
+import { isolateFailingRecords } from './failureIsolation.js';
 import { expandFilePatterns } from './fileGlob.js';
 import type { IngestService } from './ingestService.js';
 import type { RawRecord } from './recordSplitter.js';
@@ -45,6 +56,12 @@ export interface FileTailerOptions {
   rotatedIdlePolls?: number;
   /** Longest line read; a longer one is rejected as `line_too_long` (default 16 MiB). */
   maxLineBytes?: number;
+  /**
+   * Failures in a row of the batch at one offset (not outages) before its
+   * failing lines are isolated and skipped; also the tries of a single line
+   * before it is skipped (default 3).
+   */
+  isolateAfterFailures?: number;
 }
 
 interface TrackedFile {
@@ -56,6 +73,46 @@ interface TrackedFile {
   headSha256: string;
   /** Consecutive polls this file was not matched and did not grow. */
   idlePolls: number;
+  /** Consecutive non-transient failures of the batch starting at `failedOffset`. */
+  failures: number;
+  failedOffset: number;
+}
+
+/** Complete lines read together, stored in one transaction when all goes well. */
+interface LineBatch {
+  records: RawRecord[];
+  /** Line number (1-based) of each record, by its index. */
+  lineNumbers: number[];
+  /** Offset just past each record's line, by its index. */
+  ends: number[];
+  /** Offset and line count past the whole batch, trailing blank lines included. */
+  offset: number;
+  lines: number;
+}
+
+/**
+ * PostgreSQL error classes that say nothing about the rows: 40 transaction
+ * rollback (serialisation, deadlock), 53 insufficient resources (disk full,
+ * out of memory), 57 operator intervention (shutdown, cancel), 58 system
+ * error (I/O). Appendix A of the PostgreSQL manual.
+ */
+const TRANSIENT_SQLSTATE_CLASSES = new Set(['40', '53', '57', '58']);
+/** lock_not_available, read_only_sql_transaction (a standby after a failover). */
+const TRANSIENT_SQLSTATES = new Set(['55P03', '25006']);
+
+/**
+ * True when a failure to store lines is no line's fault: the database is
+ * unreachable or unwell, or a schema changed mid-batch. Such a batch is
+ * retried whole, never bisected, and no line is skipped.
+ */
+export function isTransientStoreError(error: unknown): boolean {
+  if (error instanceof AppError) {
+    return error.code === 'database_unavailable' || error.code === 'schema_changed';
+  }
+  if (isConnectionError(error)) return true;
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return false;
+  return TRANSIENT_SQLSTATE_CLASSES.has(code.slice(0, 2)) || TRANSIENT_SQLSTATES.has(code);
 }
 
 const NEWLINE = 0x0a;
@@ -68,6 +125,7 @@ export class FileTailer {
   private readonly log: Logger;
   private readonly rotatedIdlePolls: number;
   private readonly maxLineBytes: number;
+  private readonly isolateAfterFailures: number;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopping = false;
@@ -76,6 +134,12 @@ export class FileTailer {
     this.log = options.logger.child({ component: 'file-tailer' });
     this.rotatedIdlePolls = options.rotatedIdlePolls ?? 5;
     this.maxLineBytes = options.maxLineBytes ?? 16 * 1024 * 1024;
+    this.isolateAfterFailures = options.isolateAfterFailures ?? 3;
+    if (!Number.isInteger(this.isolateAfterFailures) || this.isolateAfterFailures < 1) {
+      throw new RangeError(
+        `isolateAfterFailures must be a positive integer, got ${String(options.isolateAfterFailures)}`,
+      );
+    }
   }
 
   /** Polls now and then every `pollIntervalMs`; a poll still running skips the next. */
@@ -181,6 +245,8 @@ export class FileTailer {
         lines: 0,
         headSha256: EMPTY_SHA256,
         idlePolls: 0,
+        failures: 0,
+        failedOffset: -1,
       };
       const saved = await this.options.checkpoints.load(fileId);
       if (saved && (await this.headSha256(file, saved.offsetBytes)) === saved.headSha256) {
@@ -283,8 +349,7 @@ export class FileTailer {
   /** Ingests `bytes` (starting at the file's offset) line by line, in batches. */
   private async ingestLines(file: TrackedFile, bytes: Buffer): Promise<void> {
     const base = file.offset;
-    let records: RawRecord[] = [];
-    let lineNumbers: number[] = [];
+    let batch = emptyBatch();
     let line = file.lines;
     let start = 0;
     while (start < bytes.length && !this.stopping) {
@@ -293,27 +358,108 @@ export class FileTailer {
       let end = newline === -1 ? bytes.length : newline;
       if (end > start && bytes[end - 1] === CARRIAGE_RETURN) end -= 1;
       line += 1;
-      const text = bytes.toString('utf8', start, end);
+      const lineBytes = bytes.subarray(start, end);
+      const text = lineBytes.toString('utf8');
       start = next;
       if (text.trim().length > 0) {
-        records.push({ index: records.length, text });
-        lineNumbers.push(line);
+        // Bytes that are not UTF-8 are flagged (and rejected), never stored as U+FFFD.
+        const index = batch.records.length;
+        batch.records.push(
+          isUtf8(lineBytes) ? { index, text } : { index, text, invalidUtf8: true },
+        );
+        batch.lineNumbers.push(line);
+        batch.ends.push(base + start);
       }
-      if (records.length >= this.options.batchRecords) {
-        await this.commit(file, records, lineNumbers, base + start, line);
-        records = [];
-        lineNumbers = [];
+      if (batch.records.length >= this.options.batchRecords) {
+        batch.offset = base + start;
+        batch.lines = line;
+        await this.store(file, batch);
+        batch = emptyBatch();
       }
     }
     // Blank lines alone still move the offset; a stop leaves the uncommitted rest for later.
     if (!this.stopping && base + start > file.offset) {
-      await this.commit(file, records, lineNumbers, base + start, line);
+      batch.offset = base + start;
+      batch.lines = line;
+      await this.store(file, batch);
     }
+  }
+
+  /**
+   * Commits a batch. When it fails for the `isolateAfterFailures`-th time in
+   * a row at this offset, and not because of an outage, its failing lines are
+   * isolated and skipped and the rest is stored; before that, the error goes
+   * up and the batch is retried at the next poll.
+   */
+  private async store(file: TrackedFile, batch: LineBatch): Promise<void> {
+    const { records, lineNumbers } = batch;
+    let failure: unknown;
+    try {
+      await this.commit(file, records, lineNumbers, batch.offset, batch.lines);
+      file.failures = 0;
+      return;
+    } catch (error) {
+      if (records.length === 0 || isTransientStoreError(error)) throw error;
+      file.failures = file.failedOffset === file.offset ? file.failures + 1 : 1;
+      file.failedOffset = file.offset;
+      if (file.failures < this.isolateAfterFailures) throw error;
+      failure = error;
+    }
+    this.log.warn(
+      {
+        path: file.path,
+        fromLine: lineNumbers[0],
+        toLine: lineNumbers[lineNumbers.length - 1],
+        failures: file.failures,
+        err: failure,
+      },
+      'storing these lines keeps failing; isolating the failing line(s)',
+    );
+    file.failures = 0;
+    /** Offset and line count past record `to - 1` (past the whole batch for the last). */
+    const endOf = (to: number): { offset: number; lines: number } =>
+      to === records.length
+        ? { offset: batch.offset, lines: batch.lines }
+        : { offset: batch.ends[to - 1]!, lines: lineNumbers[to - 1]! };
+    await isolateFailingRecords(
+      records.length,
+      failure,
+      {
+        store: (from, to) => {
+          const end = endOf(to);
+          return this.commit(file, records.slice(from, to), lineNumbers, end.offset, end.lines);
+        },
+        setAside: (index, error) =>
+          this.setAside(file, lineNumbers[index]!, endOf(index + 1), error),
+        isTransient: isTransientStoreError,
+      },
+      { attemptsPerRecord: this.isolateAfterFailures },
+    );
+  }
+
+  /** Skips a line the database keeps failing on: offset saved past it, then logged and counted. */
+  private async setAside(
+    file: TrackedFile,
+    line: number,
+    end: { offset: number; lines: number },
+    error: unknown,
+  ): Promise<void> {
+    await this.commit(file, [], [], end.offset, end.lines);
+    this.log.warn(
+      { path: file.path, line, code: 'poisoned', reason: errorMessage(error) },
+      'bad line in a log file',
+    );
+    this.options.metrics.ingestRecordsTotal.inc({
+      source: 'file',
+      outcome: 'rejected',
+      reason: 'poisoned',
+    });
   }
 
   /**
    * Stores one batch and, in the same transaction, the offset after it. A
    * batch without a valid record stores nothing: its offset is saved alone.
+   * `lineNumbers` is indexed by the records' `index`.
    */
   private async commit(
     file: TrackedFile,
@@ -341,6 +487,9 @@ export class FileTailer {
           {},
           {
             source: 'file',
+            // Every bad line gets its log line; a batch is at most
+            // `batchRecords` lines, so the list stays bounded.
+            maxRejectionsListed: this.options.batchRecords,
             inTransaction: (client) => this.options.checkpoints.save(checkpoint, client),
           },
         );
@@ -390,4 +539,12 @@ export class FileTailer {
     const { bytesRead } = await file.handle.read(buffer, 0, length, 0);
     return createHash('sha256').update(buffer.subarray(0, bytesRead)).digest('hex');
   }
+}
+
+function emptyBatch(): LineBatch {
+  return { records: [], lineNumbers: [], ends: [], offset: 0, lines: 0 };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
