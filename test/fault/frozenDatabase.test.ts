@@ -13,19 +13,8 @@ import type { Config } from '../../src/config/schema.js';
 import { startService, type RunningService } from '../../src/main.js';
 import { call, type CallResult } from '../helpers/service.js';
 import { CHURN_DEFINITION, churnRecord } from '../helpers/records.js';
+import { until } from '../helpers/until.js';
 import { startOwnPostgres, type OwnPostgres } from './ownPostgres.js';
-
-async function until(
-  condition: () => Promise<boolean>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 async function timed<T>(
   pending: Promise<CallResult<T>>,

@@ -83,6 +83,29 @@ describe('pool limits', () => {
     expect(next.rows[0]?.answer).toBe('mine');
   });
 
+  /** The score column of model m version 1 over the last hour. */
+  function scoreWindow(): Parameters<typeof readWindow>[1] {
+    return {
+      model: 'm',
+      version: '1',
+      startMs: Date.now() - 3_600_000,
+      endMs: Date.now() + 60_000,
+      numeric: false,
+      categorical: false,
+      score: true,
+    };
+  }
+
+  /** A row sink that only counts rows. */
+  function rowCounter(onRow: () => void): Parameters<typeof readWindow>[2] {
+    return {
+      numeric: () => undefined,
+      categorical: () => undefined,
+      score: () => undefined,
+      endRow: onRow,
+    };
+  }
+
   it('bounds a window COPY the same way, and drops the rows that arrive after the limit', async () => {
     const setup = pool({});
     await migrate(setup);
@@ -103,23 +126,8 @@ describe('pool limits', () => {
       let rows = 0;
       const error: unknown = await readWindow(
         limited,
-        {
-          model: 'm',
-          version: '1',
-          startMs: Date.now() - 3_600_000,
-          endMs: Date.now() + 60_000,
-          numeric: false,
-          categorical: false,
-          score: true,
-        },
-        {
-          numeric: () => undefined,
-          categorical: () => undefined,
-          score: () => undefined,
-          endRow: () => {
-            rows += 1;
-          },
-        },
+        scoreWindow(),
+        rowCounter(() => (rows += 1)),
       ).catch((caught: unknown) => caught);
       expect(error).toMatchObject({ code: 'database_unavailable' });
       expect(rows).toBe(0);
@@ -142,23 +150,8 @@ describe('pool limits', () => {
     let read = 0;
     await readWindow(
       limited,
-      {
-        model: 'm',
-        version: '1',
-        startMs: Date.now() - 3_600_000,
-        endMs: Date.now() + 60_000,
-        numeric: false,
-        categorical: false,
-        score: true,
-      },
-      {
-        numeric: () => undefined,
-        categorical: () => undefined,
-        score: () => undefined,
-        endRow: () => {
-          read += 1;
-        },
-      },
+      scoreWindow(),
+      rowCounter(() => (read += 1)),
     );
     expect(read).toBe(2_000);
   });
