@@ -36,6 +36,8 @@ import { testedReference } from '../src/checks/driftCheck.js';
 import { WindowColumns } from '../src/checks/windowColumns.js';
 import { hourBuckets, SummarySink } from '../src/checks/windowSummaries.js';
 import { configSchema, modelCheckSettings } from '../src/config/schema.js';
+import { featureLayout } from '../src/core/featureLayout.js';
+import type { StoredModelVersion } from '../src/core/model.js';
 import type { ReferenceProfile } from '../src/core/referenceProfile.js';
 import type { NewRun } from '../src/core/run.js';
 import {
@@ -48,10 +50,9 @@ import {
   type DriftReport,
   type WindowSummary,
 } from '../src/drift/index.js';
-import { featureLayout } from '../src/ingest/featureLayout.js';
 import { ksTwoSample } from '../src/stats/index.js';
 import { migrate } from '../src/storage/migrations.js';
-import { ModelStore, type StoredModelVersion } from '../src/storage/modelStore.js';
+import { ModelStore } from '../src/storage/modelStore.js';
 import { dayOf, PartitionManager } from '../src/storage/partitions.js';
 import { createPool, type Pool } from '../src/storage/pool.js';
 import { ReferenceStore } from '../src/storage/referenceStore.js';

@@ -18,9 +18,9 @@
  *   c1  device shares 45 / 35 / 20 % instead of a third each
  * Every other feature and the score have the reference's distribution.
  */
-import { PREDICTION_COLUMNS } from '../src/ingest/validateRecord.js';
 import type { FeatureSpec } from '../src/core/model.js';
 import { createRandom, type SeededRandom } from '../src/stats/index.js';
+import { PREDICTION_COLUMNS } from '../src/storage/predictionRow.js';
 
 export const BENCH_MODEL = 'bench';
 export const BENCH_VERSION = '1';

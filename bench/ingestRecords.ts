@@ -9,8 +9,8 @@
  * two-decimal amounts (f15..f19); about 1 % of numeric values are null
  * (missing), as real serving logs have.
  */
-import { PREDICTION_COLUMNS } from '../src/ingest/validateRecord.js';
 import { createRandom } from '../src/stats/index.js';
+import { PREDICTION_COLUMNS } from '../src/storage/predictionRow.js';
 
 export const BENCH_MODEL = 'bench';
 export const BENCH_VERSION = '1';

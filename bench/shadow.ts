@@ -35,10 +35,8 @@ import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { pino } from 'pino';
 import { ParityCheck, sampleWindow } from '../src/checks/parityCheck.js';
 import { configSchema, modelCheckSettings } from '../src/config/schema.js';
-import type { InputColumnSpec } from '../src/core/model.js';
-import { BinaryTupleWriter } from '../src/ingest/copyBinary.js';
-import { featureLayout } from '../src/ingest/featureLayout.js';
-import { PREDICTION_COLUMNS } from '../src/ingest/validateRecord.js';
+import { featureLayout } from '../src/core/featureLayout.js';
+import type { InputColumnSpec, StoredModelVersion } from '../src/core/model.js';
 import { ModelRegistry } from '../src/registry/modelRegistry.js';
 import {
   compareScores,
@@ -48,10 +46,12 @@ import {
   type LoadedModel,
 } from '../src/scoring/index.js';
 import { createRandom } from '../src/stats/index.js';
+import { BinaryTupleWriter } from '../src/storage/binaryCopyWriter.js';
 import { migrate } from '../src/storage/migrations.js';
-import { ModelStore, type StoredModelVersion } from '../src/storage/modelStore.js';
+import { ModelStore } from '../src/storage/modelStore.js';
 import { dayOf, PartitionManager } from '../src/storage/partitions.js';
 import { createPool, type Pool } from '../src/storage/pool.js';
+import { PREDICTION_COLUMNS } from '../src/storage/predictionRow.js';
 import { RunStore } from '../src/storage/runStore.js';
 import {
   countWindow,

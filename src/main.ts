@@ -2,10 +2,9 @@
  * Composition root: config → storage → services → HTTP, and the ordered
  * shutdown in reverse. Nothing else wires components together.
  */
-import type { Server } from 'node:http';
 import { hostname } from 'node:os';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { CheckJobs } from './checks/checkJobs.js';
 import { CheckService } from './checks/checkService.js';
 import { DriftCheck } from './checks/driftCheck.js';
 import { ParityCheck } from './checks/parityCheck.js';
@@ -13,27 +12,28 @@ import { PerformanceCheck } from './checks/performanceCheck.js';
 import { ShadowCheck } from './checks/shadowCheck.js';
 import { SessionCache } from './scoring/index.js';
 import { WindowSummaries } from './checks/windowSummaries.js';
-import { modelCheckSettings, type Config } from './config/schema.js';
-import type { CheckKind } from './core/run.js';
-import { Scheduler, type MissedSlot } from './scheduler/scheduler.js';
-import { applyRetention } from './storage/retention.js';
+import type { Config } from './config/schema.js';
+import { retentionJob } from './scheduler/retentionJob.js';
+import { Scheduler } from './scheduler/scheduler.js';
 import { RunStore } from './storage/runStore.js';
 import { PostgresRunCoordinator } from './storage/schedulerSlots.js';
 import { SummaryStore } from './storage/summaryStore.js';
 import { versionsWithTraffic } from './storage/windowReader.js';
 import { createApp } from './http/app.js';
+import { listen } from './http/listen.js';
 import type { HttpServices } from './http/services.js';
 import { IngestService } from './ingest/ingestService.js';
 import { FileTailer } from './ingest/fileTailer.js';
 import { LabelIngest } from './ingest/labelIngest.js';
 import { ReferenceImport } from './ingest/referenceImport.js';
+import { timestampLimits, type TimestampBounds } from './ingest/timestamp.js';
 import { ModelRegistry } from './registry/modelRegistry.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from './storage/embeddedPostgres.js';
 import { LabelStore } from './storage/labelStore.js';
 import { migrate, pendingMigrations } from './storage/migrations.js';
 import { ModelStore } from './storage/modelStore.js';
 import { PartitionManager } from './storage/partitions.js';
-import { createPool, translateDatabaseError, type Pool } from './storage/pool.js';
+import { createPool, type Pool } from './storage/pool.js';
 import { PredictionStore } from './storage/predictionStore.js';
 import { ReferenceStore } from './storage/referenceStore.js';
 import { TailCheckpoints } from './storage/tailCheckpoints.js';
@@ -132,11 +132,8 @@ export function composeServices(deps: ComposeDeps): HttpServices {
     logger: logger.child({ component: 'webhooks' }),
     now,
   });
-  const bounds = () => ({
-    nowMs: now(),
-    maxFutureMs: config.ingest.maxFutureSeconds * 1000,
-    maxAgeMs: config.ingest.maxAgeDays * 86_400_000,
-  });
+  const limits = timestampLimits(config.ingest);
+  const bounds = (): TimestampBounds => ({ nowMs: now(), ...limits });
   // Each reference store caches profiles; a second one only on a second pool.
   const checkReferences = jobsPool === pool ? referenceStore : new ReferenceStore(jobsPool);
   const checks = new CheckService({
@@ -171,8 +168,7 @@ export function composeServices(deps: ComposeDeps): HttpServices {
     registry,
     ingest: new IngestService(registry, new PredictionStore(pool, partitions), config, metrics, {
       now,
-      maxFutureMs: config.ingest.maxFutureSeconds * 1000,
-      maxAgeMs: config.ingest.maxAgeDays * 86_400_000,
+      ...limits,
     }),
     labels: new LabelIngest(registry, labelStore, metrics, bounds, {
       limits: config.ingest.limits,
@@ -196,6 +192,8 @@ export async function startService(
 ): Promise<RunningService> {
   const logger = options.logger ?? createLogger(config.logging.level);
   const now = options.now ?? Date.now;
+  /** This replica, in the scheduler's lease and the webhook dispatcher's claims. */
+  const owner = `${hostname()}:${process.pid}`;
   const { url: databaseUrl, embedded } = await openDatabase(config, logger);
   const onPoolError = (error: Error): void =>
     logger.warn({ err: error }, 'idle database connection failed');
@@ -270,6 +268,7 @@ export async function startService(
           metrics,
           partitions,
           now,
+          owner,
         })
       : null;
     if (scheduler) cleanups.push(() => scheduler.stop());
@@ -280,7 +279,7 @@ export async function startService(
         store: new OutboxStore(jobsPool),
         metrics,
         logger: logger.child({ component: 'webhook-dispatcher' }),
-        owner: `${hostname()}:${process.pid}`,
+        owner,
         now,
       });
       dispatcher.start();
@@ -301,26 +300,9 @@ export async function startService(
       cleanups.push(() => tailer.stop());
     }
 
-    const app = createApp(services);
-
-    const server: Server = await new Promise((resolve, reject) => {
-      const listening = app.listen(config.server.port, config.server.host, () =>
-        resolve(listening),
-      );
-      listening.once('error', reject);
-    });
-    // Long uploads are fine; idle keep-alive sockets should not pin shutdown.
-    server.keepAliveTimeout = 5_000;
-    cleanups.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeIdleConnections();
-        }),
-    );
-    const address = server.address() as AddressInfo;
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    const url = `http://${host}:${address.port}`;
+    const http = await listen(createApp(services), config.server.port, config.server.host);
+    cleanups.push(() => http.close());
+    const url = http.url;
     logger.info({ url }, 'driftwatch is listening');
 
     let closed = false;
@@ -360,30 +342,20 @@ interface SchedulerDeps {
   metrics: Metrics;
   partitions: PartitionManager;
   now: () => number;
+  /** This replica's identity in the lease. */
+  owner: string;
 }
 
-const RECONCILE_MS = 60_000;
-
-const MISS_REASONS: readonly MissedSlot['reason'][] = [
-  'database_unavailable',
-  'still_running',
-  'late',
-  'error',
-];
-
 /**
- * Scheduled work: a drift and a performance job per model (named
- * `drift:<model>`, `performance:<model>`), the retention job, and a loop that
- * adds jobs for models registered later (here or by another replica). Check
- * slots that do not run are counted in driftwatch_check_slots_missed_total.
+ * Scheduled work: the check jobs of every registered model (checkJobs.ts)
+ * and the retention job.
  */
 function startScheduler(deps: SchedulerDeps): { scheduler: Scheduler; stop(): Promise<void> } {
-  const { config, pool, jobsPool, logger, registry, checks, metrics, partitions, now } = deps;
+  const { config, pool, jobsPool, logger, registry, checks, metrics, partitions, now, owner } =
+    deps;
   const log = logger.child({ component: 'scheduler' });
-  const owner = `${hostname()}:${process.pid}`;
   const coordinator = new PostgresRunCoordinator({ pool, owner, logger: log });
-  /** The check each check job runs, by job name. */
-  const checkJobs = new Map<string, { model: string; kind: CheckKind }>();
+  const checkJobs = new CheckJobs({ config, registry, checks, metrics, logger: log });
   const scheduler = new Scheduler({
     coordinator,
     logger,
@@ -395,88 +367,26 @@ function startScheduler(deps: SchedulerDeps): { scheduler: Scheduler; stop(): Pr
           'scheduled job failed',
         );
     },
-    onSlotMissed: (missed) => {
-      const check = checkJobs.get(missed.name);
-      if (check) metrics.checkSlotsMissedTotal.inc({ ...check, reason: missed.reason });
-    },
+    onSlotMissed: checkJobs.onSlotMissed,
   });
-  const added = new Set<string>();
 
-  const reconcile = async (): Promise<void> => {
-    const versions = await registry.list();
-    const models = new Set(versions.map((version) => version.model));
-    for (const model of models) {
-      const settings = modelCheckSettings(config, model);
-      const hasOnnx = versions.some((v) => v.model === model && v.onnx !== null);
-      const wanted: [CheckKind, string, boolean][] = [
-        ['drift', settings.drift.schedule, settings.drift.enabled],
-        ['performance', settings.performance.schedule, settings.performance.enabled],
-        ['parity', settings.parity.schedule, settings.parity.enabled && hasOnnx],
-        ['shadow', settings.shadow?.schedule ?? '', settings.shadow !== null && hasOnnx],
-      ];
-      for (const [kind, schedule, enabled] of wanted) {
-        const name = `${kind}:${model}`;
-        if (added.has(name) || !enabled) continue;
-        scheduler.add({
-          name,
-          schedule,
-          run: async () => {
-            try {
-              await checks.run({ model, kind, trigger: 'schedule' });
-            } catch (error) {
-              // A raw driver error too must read as "database unavailable" to the scheduler.
-              throw translateDatabaseError(error);
-            }
-          },
-        });
-        added.add(name);
-        checkJobs.set(name, { model, kind });
-        // Every series from zero, so that increase() sees the first miss.
-        for (const reason of MISS_REASONS) {
-          metrics.checkSlotsMissedTotal.inc({ model, kind, reason }, 0);
-        }
-      }
-    }
-  };
-
-  scheduler.add({
-    name: 'retention',
-    schedule: config.retention.schedule,
-    run: async () => {
-      const result = await applyRetention(
-        jobsPool,
-        partitions,
-        now(),
-        config.retention.predictionsDays,
-      );
-      if (result.droppedPartitions.length > 0) {
-        metrics.retentionPartitionsDroppedTotal.inc(result.droppedPartitions.length);
-        log.info(result, 'retention dropped partitions');
-      }
-      // Old scheduler claims and hour summaries are never read again; a week
-      // of margin keeps a replica with a lagging clock from re-claiming a slot.
-      await coordinator.pruneSlots(new Date(now() - 7 * 86_400_000));
-      await new SummaryStore(jobsPool).pruneBefore(
-        new Date(now() - config.retention.predictionsDays * 86_400_000),
-      );
-    },
-  });
-  scheduler.start();
-  registry.onCreated(() => {
-    reconcile().catch((error: unknown) => log.error({ err: error }, 'scheduling checks failed'));
-  });
-  const first = reconcile().catch((error: unknown) =>
-    log.error({ err: error }, 'scheduling checks failed'),
+  scheduler.add(
+    retentionJob({
+      retention: config.retention,
+      pool: jobsPool,
+      partitions,
+      coordinator,
+      metrics,
+      logger: log,
+      now,
+    }),
   );
-  const timer = setInterval(() => {
-    reconcile().catch((error: unknown) => log.error({ err: error }, 'scheduling checks failed'));
-  }, RECONCILE_MS);
-  timer.unref();
+  scheduler.start();
+  checkJobs.start(scheduler);
   return {
     scheduler,
     async stop() {
-      clearInterval(timer);
-      await first;
+      await checkJobs.stop();
       await scheduler.stop();
       coordinator.close();
     },

@@ -11,7 +11,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER } from '../../src/ingest/copyBinary.js';
+import { COPY_BINARY_HEADER, COPY_BINARY_TRAILER } from '../../src/storage/binaryCopyWriter.js';
 import type { Pool } from '../../src/storage/pool.js';
 import { killChildren } from './service.js';
 

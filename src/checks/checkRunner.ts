@@ -1,7 +1,7 @@
 /** What every kind of check provides to the check service. */
 import type { CheckSettings } from '../config/checksSchema.js';
+import type { StoredModelVersion } from '../core/model.js';
 import type { CheckKind, RunResult, RunStatus } from '../core/run.js';
-import type { StoredModelVersion } from '../storage/modelStore.js';
 
 export interface CheckWindow {
   startMs: number;

@@ -9,10 +9,10 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import { modelCheckSettings } from '../config/schema.js';
 import { NotFoundError, ValidationError } from '../core/errors.js';
+import type { StoredModelVersion } from '../core/model.js';
 import type { CheckKind, CheckRun, NewRun, RunResult, RunTrigger } from '../core/run.js';
 import { isDatabaseUnavailable, isQueryCanceled, type PoolClient } from '../storage/pool.js';
 import type { ModelRegistry } from '../registry/modelRegistry.js';
-import type { StoredModelVersion } from '../storage/modelStore.js';
 import type { RunStore } from '../storage/runStore.js';
 import {
   ATTR_CHECK_KIND,

@@ -8,10 +8,10 @@
  * hourly counts.
  */
 import type { CheckSettings, DriftCheckSettings } from '../config/checksSchema.js';
+import { featureLayout } from '../core/featureLayout.js';
+import type { StoredModelVersion } from '../core/model.js';
 import type { ReferenceProfile } from '../core/referenceProfile.js';
 import { evaluateDriftFromColumns, type DriftReport } from '../drift/index.js';
-import { featureLayout } from '../ingest/featureLayout.js';
-import type { StoredModelVersion } from '../storage/modelStore.js';
 import type { Pool } from '../storage/pool.js';
 import type { ReferenceStore } from '../storage/referenceStore.js';
 import { readWindow, type WindowQuery } from '../storage/windowReader.js';

@@ -8,6 +8,8 @@
  * the one that was actually served.
  */
 import type { CheckSettings } from '../config/checksSchema.js';
+import { featureLayout } from '../core/featureLayout.js';
+import type { StoredModelVersion } from '../core/model.js';
 import type { RunResult } from '../core/run.js';
 import type { ModelRegistry } from '../registry/modelRegistry.js';
 import {
@@ -20,13 +22,11 @@ import {
   type ColumnarFeatureRows,
   type SessionCache,
 } from '../scoring/index.js';
-import type { StoredModelVersion } from '../storage/modelStore.js';
 import type { Pool } from '../storage/pool.js';
 import { countWindow, readWindow } from '../storage/windowReader.js';
 import { CheckCannotRun } from './checkErrors.js';
 import type { CheckOutcome, CheckRunner, CheckWindow } from './checkRunner.js';
 import { WindowColumns } from './windowColumns.js';
-import { featureLayout } from '../ingest/featureLayout.js';
 
 const PARITY_FEATURE = '__parity__';
 /** A candidate version "reproduces" the mismatching rows when it matches at least this share of them. */

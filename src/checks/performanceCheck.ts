@@ -4,9 +4,9 @@
  * pure code of src/drift/performance.ts.
  */
 import type { CheckSettings } from '../config/checksSchema.js';
+import type { StoredModelVersion } from '../core/model.js';
 import { evaluatePerformance, PERFORMANCE_METRICS } from '../drift/index.js';
 import type { LabelStore } from '../storage/labelStore.js';
-import type { StoredModelVersion } from '../storage/modelStore.js';
 import type { CheckOutcome, CheckRunner, CheckWindow } from './checkRunner.js';
 
 export class PerformanceCheck implements CheckRunner {

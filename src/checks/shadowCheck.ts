@@ -6,6 +6,7 @@
  * a new version would have done on real traffic before promoting it.
  */
 import type { CheckSettings } from '../config/checksSchema.js';
+import type { StoredModelVersion } from '../core/model.js';
 import type { RunResult } from '../core/run.js';
 import type { ModelRegistry } from '../registry/modelRegistry.js';
 import {
@@ -14,7 +15,6 @@ import {
   prepareRows,
   type SessionCache,
 } from '../scoring/index.js';
-import type { StoredModelVersion } from '../storage/modelStore.js';
 import type { Pool } from '../storage/pool.js';
 import { CheckCannotRun } from './checkErrors.js';
 import type { CheckOutcome, CheckRunner, CheckWindow } from './checkRunner.js';

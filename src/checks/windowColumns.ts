@@ -12,6 +12,7 @@
  * Both map the version's storage slots to feature names and keep only the
  * tested features.
  */
+import type { FeatureLayout } from '../core/featureLayout.js';
 import type { FeatureValue } from '../core/model.js';
 import type {
   CategoryCountsColumn,
@@ -19,7 +20,6 @@ import type {
   CollectedWindow,
   NumericValuesColumn,
 } from '../drift/types.js';
-import type { FeatureLayout } from '../ingest/featureLayout.js';
 import type { WindowRowSink } from '../storage/windowReader.js';
 
 /** Capacity of a numeric column before its first value when no row count is known. */

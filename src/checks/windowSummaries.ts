@@ -7,6 +7,8 @@
  * count and the hour is summarised again); the partial hours at the window's
  * edges are always read. The hour summaries are merged and evaluated.
  */
+import { featureLayout } from '../core/featureLayout.js';
+import type { StoredModelVersion } from '../core/model.js';
 import type { ReferenceProfile } from '../core/referenceProfile.js';
 import {
   decodeWindowSummary,
@@ -18,8 +20,6 @@ import {
   type DriftReport,
   type WindowSummary,
 } from '../drift/index.js';
-import { featureLayout } from '../ingest/featureLayout.js';
-import type { StoredModelVersion } from '../storage/modelStore.js';
 import type { Pool } from '../storage/pool.js';
 import type { ReferenceStore } from '../storage/referenceStore.js';
 import type { SummaryStore } from '../storage/summaryStore.js';

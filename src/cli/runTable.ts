@@ -3,34 +3,7 @@
  * per feature (decisive test, corrected p-value, effect size, PSI, missing
  * share, verdict) or per metric, and the dataset and score verdicts.
  */
-
-export interface RunResultView {
-  feature: string;
-  test: string;
-  status: string;
-  statistic: number | null;
-  p_value: number | null;
-  adjusted_p_value: number | null;
-  effect_size: number | null;
-  drifted: boolean;
-  n_reference: number;
-  n_current: number;
-  missing_current: number;
-}
-
-export interface RunView {
-  id: number;
-  model: string;
-  model_version: string;
-  kind: string;
-  status: string;
-  window: { start: string; end: string };
-  path: string | null;
-  rows: number | null;
-  error: string | null;
-  summary: Record<string, unknown>;
-  results?: RunResultView[];
-}
+import type { RunResultView, RunView } from '../core/run.js';
 
 function fixed(value: number | null | undefined, digits = 4): string {
   if (value === null || value === undefined) return '-';

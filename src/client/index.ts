@@ -5,11 +5,10 @@
 export {
   createLogShipper,
   backoffDelayMs,
-  parseRetryAfterMs,
   type LogShipper,
-  type LogShipperLogger,
-  type LogShipperOptions,
   type LogShipperStats,
   type FlushOptions,
   type CloseOptions,
 } from './logShipper.js';
+export { parseRetryAfterMs } from './ingestResponse.js';
+export { type LogShipperLogger, type LogShipperOptions } from './shipperOptions.js';

@@ -4,6 +4,7 @@
  */
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
+import { defaultDriftPolicy, type Correction } from '../drift/policy.js';
 
 const DURATION = /^(\d+)(s|m|h|d)$/;
 const UNIT_SECONDS = { s: 1, m: 60, h: 3_600, d: 86_400 } as const;
@@ -110,7 +111,7 @@ export interface DriftCheckSettings {
   policy: {
     minSamples: number;
     alpha: number;
-    correction: 'bh' | 'bonferroni' | 'none';
+    correction: Correction;
     minEffectSize: { ks: number; jensenShannon: number };
     datasetDriftShare: number;
   };
@@ -155,11 +156,12 @@ export const BUILT_IN_CHECKS = {
     schedule: '*/5 * * * *',
     window: '1h',
     exactLimit: 200_000,
-    minSamples: 100,
-    alpha: 0.05,
-    correction: 'bh',
-    minEffectSize: { ks: 0.1, jensenShannon: 0.05 },
-    datasetDriftShare: 0.5,
+    // The decision policy's own defaults, justified in docs/statistics.md.
+    minSamples: defaultDriftPolicy.minSamples,
+    alpha: defaultDriftPolicy.alpha,
+    correction: defaultDriftPolicy.correction,
+    minEffectSize: defaultDriftPolicy.minEffectSize,
+    datasetDriftShare: defaultDriftPolicy.datasetDriftShare,
   },
   performance: {
     enabled: true,

@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
+import { describeIssue, issueWhere } from '../core/schemaIssues.js';
 import { configSchema, type Config } from './schema.js';
 import { resolveWebhookSecrets } from './webhooksSchema.js';
 
@@ -101,7 +102,7 @@ function applyEnv(raw: Json, env: NodeJS.ProcessEnv, problems: string[]): void {
 
 function describeIssues(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[] = []): string[] {
   const path = [...prefix, ...issue.path];
-  const where = path.length > 0 ? path.map(String).join('.') : '(root)';
+  const where = issueWhere(path, '(root)');
   if (issue.code === 'unrecognized_keys') {
     return [
       `${where}: unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`,
@@ -117,7 +118,7 @@ function describeIssues(issue: z.core.$ZodIssue, prefix: readonly PropertyKey[] 
     const expected = issue.errors.map((branch) => branch.map((inner) => inner.message).join(', '));
     return [`${where}: matches none of the accepted forms (${expected.join(' | ')})`];
   }
-  return [`${where}: ${issue.message}`];
+  return [describeIssue(issue, '(root)', prefix)];
 }
 
 /**

@@ -4,14 +4,7 @@
  * these http(s) URLs are ever called.
  */
 import { z } from 'zod';
-
-export const WEBHOOK_EVENTS = [
-  'dataset_drift',
-  'parity_broken',
-  'score_drift',
-  'check_failed',
-] as const;
-export type WebhookEventType = (typeof WEBHOOK_EVENTS)[number];
+import { WEBHOOK_EVENT_TYPES } from '../core/webhookEvent.js';
 
 const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 /** Headers driftwatch sets itself; a target may not override them. */
@@ -35,7 +28,7 @@ export const webhookTargetSchema = z.strictObject({
     const parsed = new URL(value);
     return parsed.username === '' && parsed.password === '';
   }, 'credentials in the URL would appear in logs: use headers'),
-  events: z.array(z.enum(WEBHOOK_EVENTS)).min(1),
+  events: z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1),
   /** Environment variable holding the signing secret (at least 16 characters). */
   secretEnv: z.string().min(1),
   /** Filled by the loader from `secretEnv`; never written in the file. */

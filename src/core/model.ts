@@ -69,5 +69,15 @@ export interface ModelVersion {
   updatedAt: Date;
 }
 
+/** A version as registered, with the revision of what ingestion validates against. */
+export interface StoredModelVersion extends ModelVersion {
+  /**
+   * Incremented when the feature schema or task changes (not the threshold or
+   * artifact): ingestion checks it in its transaction, so rows are never
+   * stored against a schema that changed while they were being validated.
+   */
+  revision: number;
+}
+
 /** A feature value as stored: numbers, category strings, or missing. */
 export type FeatureValue = number | string | null;

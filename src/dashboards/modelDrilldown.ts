@@ -27,6 +27,7 @@ import {
 import { PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as TablePanelBuilder } from '@grafana/grafana-foundation-sdk/table';
 import type { PanelBuilder as TimeseriesPanelBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
+import { defaultDriftPolicy } from '../drift/policy.js';
 import { METRICS } from '../telemetry/metricNames.js';
 import {
   PROMETHEUS,
@@ -47,12 +48,16 @@ export const MODEL_DRILLDOWN_UID = 'driftwatch-model';
 const SELECTED = 'model="$model", model_version=~"$model_version"';
 
 /** Defaults of docs/checks.md, drawn as reference lines; a model may configure others. */
-const DEFAULT_ALPHA = 0.05;
-const DEFAULT_DATASET_DRIFT_SHARE = 0.5;
+const DEFAULT_ALPHA = defaultDriftPolicy.alpha;
+const DEFAULT_DATASET_DRIFT_SHARE = defaultDriftPolicy.datasetDriftShare;
+/** The parity check's built-in value (config/checksSchema.ts), which dashboards do not import. */
 const DEFAULT_PARITY_MAX_MISMATCH_RATIO = 0.01;
-/** Conventional PSI reading: below 0.1 stable, 0.1–0.25 moderate shift, above 0.25 significant. */
+/**
+ * Conventional PSI reading: below 0.1 stable, 0.1–0.25 moderate shift, above
+ * 0.25 significant (the policy's informational PSI threshold).
+ */
 const PSI_MODERATE = 0.1;
-const PSI_SIGNIFICANT = 0.25;
+const PSI_SIGNIFICANT = defaultDriftPolicy.thresholds.psi;
 
 /** A gauge of the selected versions, one series per label set. */
 function selected(name: string): string {

@@ -24,7 +24,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogShipper, type LogShipper } from '../client/logShipper.js';
 import { configSchema, type Config } from '../config/schema.js';
-import type { CheckKind, RunStatus } from '../core/run.js';
+import type { StoredModelVersion } from '../core/model.js';
+import type { CheckKind, RunStatus, RunView } from '../core/run.js';
 import { startService, type RunningService } from '../main.js';
 import {
   assembleInputs,
@@ -32,7 +33,6 @@ import {
   type FeatureRows,
   type LoadedModel,
 } from '../scoring/index.js';
-import type { StoredModelVersion } from '../storage/modelStore.js';
 import { createLogger } from '../telemetry/logger.js';
 import { demoFeatures, demoRows, UNSEEN_PAYMENT_METHOD, type DemoShift } from './demoData.js';
 
@@ -90,18 +90,6 @@ export interface DemoOutcome {
   /** Final on-demand runs: id and status. */
   finalDrift: RunView | undefined;
   finalParity: RunView | undefined;
-}
-
-/** The run as the HTTP API serves it (the fields the demo reads). */
-interface RunView {
-  id: number;
-  kind: CheckKind;
-  trigger: string;
-  status: RunStatus;
-  rows: number | null;
-  error: string | null;
-  summary: Record<string, unknown>;
-  results?: { feature: string; drifted: boolean }[];
 }
 
 /** Phase of the traffic at `fraction` (0–1) of the duration. */

@@ -4,21 +4,24 @@
  * drift and data-quality signals. No clock, no randomness, no I/O.
  */
 export { evaluateDrift, evaluateDriftFromColumns, adjustPValues } from './evaluate.js';
-export { evaluateDriftFromSummary, type EvaluateDriftFromSummaryInput } from './summaryEvaluate.js';
 export {
+  evaluateDriftFromSummary,
   WindowSummaryBuilder,
   mergeWindowSummaries,
   encodeWindowSummary,
   decodeWindowSummary,
   WindowSummaryError,
   WINDOW_SUMMARY_VERSION,
+  summaryGrid,
+  DEFAULT_SUMMARY_BINS,
+  type EvaluateDriftFromSummaryInput,
   type WindowSummary,
   type FeatureSummary,
   type NumericSummary,
   type CategoricalSummary,
   type WindowSummaryErrorReason,
-} from './summary.js';
-export { summaryGrid, DEFAULT_SUMMARY_BINS, type SummaryGrid } from './summaryGrid.js';
+  type SummaryGrid,
+} from './summary/index.js';
 export {
   defaultDriftPolicy,
   resolveDriftPolicy,

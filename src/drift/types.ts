@@ -1,6 +1,7 @@
 /** Result shapes of a drift evaluation. */
 import type { ReferenceProfile } from '../core/referenceProfile.js';
 import type { FeatureValue } from '../core/model.js';
+import type { RunResult } from '../core/run.js';
 import type { DriftPolicy, DriftPolicyInput } from './policy.js';
 
 export type DriftTestName =
@@ -16,28 +17,12 @@ export type DriftTestName =
 export type DriftStatus = 'ok' | 'drift' | 'insufficient_data';
 
 /**
- * One row per (feature, test): the same shape for every test so that storage,
- * metrics and the API need one code path. Fields a test does not define
- * (the p-value of PSI, …) are null; with `insufficient_data` every
- * statistic is null and `drifted` is false.
+ * One row per (feature, test): the result row of every check run (see
+ * {@link RunResult}), with the drift tests' names and statuses.
  */
-export interface DriftTestResult {
-  feature: string;
+export interface DriftTestResult extends RunResult {
   test: DriftTestName;
   status: DriftStatus;
-  statistic: number | null;
-  pValue: number | null;
-  /** p-value after the policy's correction across the run's features. */
-  adjustedPValue: number | null;
-  effectSize: number | null;
-  /** Whether this row's own rule fired (see docs/statistics.md). */
-  drifted: boolean;
-  /** Non-missing values in the reference. */
-  nReference: number;
-  /** Non-missing values in the current window. */
-  nCurrent: number;
-  /** Missing values in the current window. */
-  missingCurrent: number;
 }
 
 export interface FeatureDrift {

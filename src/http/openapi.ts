@@ -13,6 +13,7 @@ import {
 import { modelVersionDefinitionSchema } from '../registry/schema.js';
 import { listRunsQuerySchema, runCheckQuerySchema } from './routes/runs.js';
 import { listDeliveriesQuerySchema } from './routes/webhooks.js';
+import { runViewSchema } from './runView.js';
 import { alertmanagerNotificationSchema } from '../webhooks/alertmanager.js';
 
 type Schema = Record<string, unknown>;
@@ -70,6 +71,21 @@ function queryParameters(schema: z.ZodObject): Schema[] {
 
 export function buildOpenApiDocument(): Schema {
   const labelBatch = { type: 'array', items: ref('LabelRecord') };
+  const runList = (description: string, withCursor: boolean): Schema => ({
+    description,
+    content: {
+      'application/json': {
+        schema: {
+          type: 'object',
+          required: withCursor ? ['runs', 'next_before'] : ['runs'],
+          properties: {
+            runs: { type: 'array', items: ref('RunView') },
+            ...(withCursor ? { next_before: { type: 'integer', nullable: true } } : {}),
+          },
+        },
+      },
+    },
+  });
   return {
     openapi: '3.0.3',
     info: {
@@ -86,6 +102,7 @@ export function buildOpenApiDocument(): Schema {
         Rejection: schemaOf(rejectionSchema, 'output'),
         IngestResponse: schemaOf(ingestResponseSchema, 'output'),
         ModelVersionDefinition: schemaOf(modelVersionDefinitionSchema),
+        RunView: schemaOf(runViewSchema, 'output'),
         Error: errorSchema,
       },
     },
@@ -205,9 +222,10 @@ export function buildOpenApiDocument(): Schema {
             ...queryParameters(listRunsQuerySchema),
           ],
           responses: {
-            200: {
-              description: '`{runs, next_before}`; pass next_before as `before` for the next page',
-            },
+            200: runList(
+              '`{runs, next_before}`; pass next_before as `before` for the next page',
+              true,
+            ),
             400: errorResponse('Invalid query'),
           },
         },
@@ -216,7 +234,13 @@ export function buildOpenApiDocument(): Schema {
         get: {
           summary: 'One run with its per-feature results',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'integer' } }],
-          responses: { 200: { description: 'The run' }, 404: errorResponse('No such run') },
+          responses: {
+            200: {
+              description: 'The run',
+              content: { 'application/json': { schema: ref('RunView') } },
+            },
+            404: errorResponse('No such run'),
+          },
         },
       },
       '/v1/models/{model}/checks/{kind}/run': {
@@ -233,7 +257,7 @@ export function buildOpenApiDocument(): Schema {
             ...queryParameters(runCheckQuerySchema),
           ],
           responses: {
-            200: { description: '`{runs}`: one run per checked version, with results' },
+            200: runList('`{runs}`: one run per checked version, with results', false),
             400: errorResponse('Invalid query or kind not runnable'),
             404: errorResponse('Unknown model, version or kind'),
             503: unavailable,

@@ -13,7 +13,7 @@ import type { RawRecord, RecordSplitter } from './recordSplitter.js';
 import { RejectionList } from './rejectionList.js';
 import { checkText } from './textCheck.js';
 import { parseTimestamp, type TimestampBounds } from './timestamp.js';
-import { issueToRejection, type RejectCode, type Rejection } from './validateRecord.js';
+import { issueToRejection, type RejectCode, type Rejection } from './rejection.js';
 
 export interface LabelIngestResult {
   accepted: number;
@@ -54,7 +54,7 @@ export class LabelIngest {
     if (raws.length === 0) throw new AppError('body_unparseable', 'the body holds no labels');
     const bounds = this.bounds();
     const rows: LabelRow[] = [];
-    const rejected = new RejectionList<RejectCode>(this.options.maxRejectionsListed);
+    const rejected = new RejectionList(this.options.maxRejectionsListed);
     const { limits } = this.options;
     const known = new Map<string, boolean>();
     for (const raw of raws) {

@@ -11,7 +11,7 @@ import type { FeatureSpec, FeatureValue } from '../core/model.js';
 import { DEFAULT_TEXT_LIMITS, type TextLimits } from '../core/textLimits.js';
 import { buildReferenceProfile } from '../drift/profile.js';
 import type { ReferenceStore, ReferenceSummary } from '../storage/referenceStore.js';
-import type { RejectCode, Rejection } from './validateRecord.js';
+import type { Rejection } from './rejection.js';
 import { NdjsonSplitter } from './recordSplitter.js';
 import { RejectionList } from './rejectionList.js';
 import { checkText } from './textCheck.js';
@@ -55,7 +55,7 @@ class ColumnCollector {
     FeatureValue[]
   >;
   readonly score: (number | null)[] = [];
-  readonly rejected = new RejectionList<RejectCode>(MAX_REJECTIONS_LISTED);
+  readonly rejected = new RejectionList(MAX_REJECTIONS_LISTED);
   rows = 0;
   private readonly specs: Map<string, FeatureSpec>;
 

@@ -5,27 +5,22 @@
  * records therefore costs a few counters, not a response of hundreds of
  * megabytes (one message per record).
  */
-
-export interface Rejection<Code extends string = string> {
-  index: number;
-  code: Code;
-  message: string;
-}
+import type { RejectCode, Rejection } from './rejection.js';
 
 /** Longest message kept for one rejection; a longer one is cut. */
 const MAX_MESSAGE_LENGTH = 300;
 
-export class RejectionList<Code extends string = string> {
+export class RejectionList {
   /** The first `maxListed` rejections, in batch order. */
-  readonly listed: Rejection<Code>[] = [];
+  readonly listed: Rejection[] = [];
   /** Rejections by code, all of them. */
-  readonly byCode = new Map<Code, number>();
+  readonly byCode = new Map<RejectCode, number>();
   /** Every rejection, listed or not. */
   count = 0;
 
   constructor(readonly maxListed: number) {}
 
-  add(rejection: Rejection<Code>): void {
+  add(rejection: Rejection): void {
     this.count += 1;
     this.byCode.set(rejection.code, (this.byCode.get(rejection.code) ?? 0) + 1);
     if (this.listed.length >= this.maxListed) return;
@@ -37,7 +32,7 @@ export class RejectionList<Code extends string = string> {
   }
 
   /** The wire form: `rejected` (the listed ones) and `rejected_count` (all). */
-  toJSON(): { rejected: Rejection<Code>[]; rejected_count: number } {
+  toJSON(): { rejected: Rejection[]; rejected_count: number } {
     return { rejected: this.listed, rejected_count: this.count };
   }
 }

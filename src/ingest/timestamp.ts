@@ -15,6 +15,25 @@ export interface TimestampBounds {
   maxAgeMs: number;
 }
 
+/** The bounds without the clock: what the configuration fixes. */
+export type TimestampLimits = Omit<TimestampBounds, 'nowMs'>;
+
+/**
+ * `ingest.maxFutureSeconds` and `ingest.maxAgeDays` in milliseconds.
+ *
+ * @example timestampLimits({ maxFutureSeconds: 3600, maxAgeDays: 90 })
+ * // → { maxFutureMs: 3_600_000, maxAgeMs: 7_776_000_000 }
+ */
+export function timestampLimits(ingest: {
+  maxFutureSeconds: number;
+  maxAgeDays: number;
+}): TimestampLimits {
+  return {
+    maxFutureMs: ingest.maxFutureSeconds * 1000,
+    maxAgeMs: ingest.maxAgeDays * 86_400_000,
+  };
+}
+
 export type TimestampResult = { ok: true; epochMs: number } | { ok: false; message: string };
 
 export function parseTimestamp(value: string | number, bounds: TimestampBounds): TimestampResult {

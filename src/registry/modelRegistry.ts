@@ -7,15 +7,14 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { ValidationError } from '../core/errors.js';
-import type { ModelStore, StoredModelVersion, UpsertOutcome } from '../storage/modelStore.js';
+import type { StoredModelVersion } from '../core/model.js';
+import { issueProblems } from '../core/schemaIssues.js';
+import type { ModelStore, UpsertOutcome, VersionRevision } from '../storage/modelStore.js';
+import type { PoolClient } from '../storage/pool.js';
 import { modelManifestSchema, modelNameSchema, modelVersionDefinitionSchema } from './schema.js';
 
 function cacheKey(model: string, version: string): string {
   return `${model}\u0000${version}`;
-}
-
-export function zodProblems(issues: readonly { path: PropertyKey[]; message: string }[]): string[] {
-  return issues.map((issue) => `${issue.path.map(String).join('.') || '(body)'}: ${issue.message}`);
 }
 
 /**
@@ -51,7 +50,7 @@ export class ModelRegistry {
     if (!modelNameSchema.safeParse(version).success)
       problems.push(`version: invalid name "${version}"`);
     const parsed = modelVersionDefinitionSchema.safeParse(body);
-    if (!parsed.success) problems.push(...zodProblems(parsed.error.issues));
+    if (!parsed.success) problems.push(...issueProblems(parsed.error.issues));
     if (problems.length > 0 || !parsed.success) {
       throw new ValidationError('invalid model version definition', { problems });
     }
@@ -90,6 +89,18 @@ export class ModelRegistry {
   /** Drops cached entries so the next `get` reloads them (another replica changed them). */
   invalidate(keys: Iterable<{ model: string; version: string }>): void {
     for (const key of keys) this.cache.delete(cacheKey(key.model, key.version));
+  }
+
+  /**
+   * Locks the versions in the caller's transaction and returns their current
+   * revisions (see ModelStore.lockRevisions); the caller compares them with
+   * the ones it validated against.
+   */
+  lockRevisions(
+    client: PoolClient,
+    versions: readonly { model: string; version: string }[],
+  ): Promise<VersionRevision[]> {
+    return this.store.lockRevisions(client, versions);
   }
 
   list(): Promise<StoredModelVersion[]> {

@@ -1,37 +1,48 @@
 /**
  * Scoring: rebuilding model inputs from logged features, ONNX sessions,
  * serving parity and shadow comparison. The only room of driftwatch that
- * imports onnxruntime-node (in sessionCache.ts); everything else here is pure.
+ * imports onnxruntime-node (in sessionCache.ts and scoringSession.ts);
+ * everything else here is pure.
  */
 export {
-  assembleInputs,
   planInputs,
+  InputSpecError,
+  type InputPlan,
+  type InputTensorPlan,
+  type PlanOptions,
+} from './inputPlan.js';
+export {
+  assembleInputs,
   prepareRows,
   featureRowsByName,
   selectRows,
-  InputSpecError,
   type AssembledInputs,
   type AssembledTensor,
   type ColumnarFeatureRows,
   type FeatureRows,
   type GetterFeatureRows,
-  type InputPlan,
-  type InputTensorPlan,
-  type PlanOptions,
   type PreparedRows,
   type UnscorableKind,
   type UnscorableRow,
 } from './inputAssembler.js';
 export {
   SessionCache,
-  ModelLoadError,
-  ModelRunError,
   DEFAULT_SCORE_BATCH_SIZE,
-  type LoadedModel,
-  type ModelLoadFailure,
-  type ScoreOptions,
   type SessionCacheOptions,
 } from './sessionCache.js';
+export type { LoadedModel, ScoreOptions } from './scoringSession.js';
+export { ModelLoadError, ModelRunError, type ModelLoadFailure } from './modelErrors.js';
+export {
+  checkGraphContract,
+  checkInputFeed,
+  type GraphContract,
+  type GraphContractProblem,
+  type GraphContractReason,
+  type GraphSignature,
+  type GraphValue,
+  type InputFeed,
+  type ManifestGraphSpec,
+} from './graphContract.js';
 export {
   compareScores,
   reproductionShare,

@@ -14,6 +14,7 @@
  * fields as (chunk, offset, length) — no Buffer per field — and reads
  * integers and doubles through a DataView over the chunk, which V8 compiles
  * to plain loads (`Buffer#readDoubleBE` assembles bytes in JavaScript).
+ * The encoder, for writes, is ./binaryCopyWriter.ts.
  */
 
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');

@@ -1,7 +1,7 @@
 /** Model registry rows: models and their versions. */
-import type { FeatureSpec, ModelTask, ModelVersion, OnnxArtifact } from '../core/model.js';
+import type { FeatureSpec, ModelTask, OnnxArtifact, StoredModelVersion } from '../core/model.js';
 import { ConflictError } from '../core/errors.js';
-import { translateDatabaseError, withTransaction, type Pool } from './pool.js';
+import { translateDatabaseError, withTransaction, type Pool, type PoolClient } from './pool.js';
 
 interface VersionRow {
   model: string;
@@ -15,10 +15,6 @@ interface VersionRow {
   updated_at: Date;
 }
 
-export interface StoredModelVersion extends ModelVersion {
-  revision: number;
-}
-
 export interface VersionInput {
   model: string;
   version: string;
@@ -30,6 +26,13 @@ export interface VersionInput {
 }
 
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
+
+/** The current revision of one version. */
+export interface VersionRevision {
+  model: string;
+  version: string;
+  revision: number;
+}
 
 const COLUMNS = 'model, version, task, features, threshold, onnx, revision, created_at, updated_at';
 
@@ -128,6 +131,25 @@ export class ModelStore {
       );
       return { outcome: 'updated', version: toVersion(updated.rows[0]!) };
     });
+  }
+
+  /**
+   * Locks the versions FOR SHARE inside the caller's transaction, so that a
+   * concurrent schema change (`upsertVersion` locks FOR UPDATE) waits for it,
+   * and returns their current revisions. A version that no longer exists is
+   * not in the answer.
+   */
+  async lockRevisions(
+    client: PoolClient,
+    versions: readonly { model: string; version: string }[],
+  ): Promise<VersionRevision[]> {
+    const { rows } = await client.query<VersionRevision>(
+      `SELECT model, version, revision FROM model_versions
+        WHERE (model, version) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+        FOR SHARE`,
+      [versions.map((v) => v.model), versions.map((v) => v.version)],
+    );
+    return rows;
   }
 
   async getVersion(model: string, version: string): Promise<StoredModelVersion | null> {

@@ -4,7 +4,7 @@
  * FOR UPDATE SKIP LOCKED and a lease, send outside any transaction, and
  * record the outcome only if they still hold the lease (same owner and attempt).
  */
-import type { WebhookEventType } from '../config/webhooksSchema.js';
+import type { WebhookEventType } from '../core/webhookEvent.js';
 import { translateDatabaseError, type Pool, type PoolClient } from './pool.js';
 
 export type OutboxStatus = 'pending' | 'delivered' | 'dead';

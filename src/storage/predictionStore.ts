@@ -18,14 +18,10 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
-import {
-  BinaryTupleWriter,
-  COPY_BINARY_HEADER,
-  COPY_BINARY_TRAILER,
-} from '../ingest/copyBinary.js';
-import { PREDICTION_COLUMNS } from '../ingest/validateRecord.js';
+import { BinaryTupleWriter, COPY_BINARY_HEADER, COPY_BINARY_TRAILER } from './binaryCopyWriter.js';
 import { dayOf, type PartitionManager } from './partitions.js';
 import { withTransaction, type Pool, type PoolClient } from './pool.js';
+import { PREDICTION_COLUMNS } from './predictionRow.js';
 
 export interface RowToWrite {
   model: string;
@@ -34,7 +30,7 @@ export interface RowToWrite {
   epochMs: number;
   status: string;
   label: number | null;
-  /** A binary COPY tuple of PREDICTION_COLUMNS. */
+  /** A binary COPY tuple of PREDICTION_COLUMNS, from `encodePredictionRow`. */
   tuple: Buffer;
 }
 

@@ -19,23 +19,13 @@ interface RunRow {
   error: string | null;
 }
 
-interface ResultRow {
-  run_id: number;
-  feature: string;
-  test: string;
-  status: string;
-  statistic: number | null;
-  p_value: number | null;
-  adjusted_p_value: number | null;
-  effect_size: number | null;
-  drifted: boolean;
-  n_reference: number;
-  n_current: number;
-  missing_current: number;
-}
-
 const RUN_COLUMNS =
   'id, model, model_version, kind, trigger, window_start, window_end, status, path, rows, started_at, finished_at, summary, error';
+
+/** The columns of `check_results` as the fields of a RunResult, in its order. */
+const RESULT_COLUMNS = `feature, test, status, statistic, p_value AS "pValue",
+  adjusted_p_value AS "adjustedPValue", effect_size AS "effectSize", drifted,
+  n_reference AS "nReference", n_current AS "nCurrent", missing_current AS "missingCurrent"`;
 
 function toRun(row: RunRow, results: RunResult[]): CheckRun {
   return {
@@ -54,22 +44,6 @@ function toRun(row: RunRow, results: RunResult[]): CheckRun {
     summary: row.summary,
     error: row.error,
     results,
-  };
-}
-
-function toResult(row: ResultRow): RunResult {
-  return {
-    feature: row.feature,
-    test: row.test,
-    status: row.status,
-    statistic: row.statistic,
-    pValue: row.p_value,
-    adjustedPValue: row.adjusted_p_value,
-    effectSize: row.effect_size,
-    drifted: row.drifted,
-    nReference: row.n_reference,
-    nCurrent: row.n_current,
-    missingCurrent: row.missing_current,
   };
 }
 
@@ -156,11 +130,11 @@ export class RunStore {
         [id],
       );
       if (!rows[0]) return null;
-      const results = await this.pool.query<ResultRow>(
-        'SELECT * FROM check_results WHERE run_id = $1 ORDER BY position',
+      const results = await this.pool.query<RunResult>(
+        `SELECT ${RESULT_COLUMNS} FROM check_results WHERE run_id = $1 ORDER BY position`,
         [id],
       );
-      return toRun(rows[0], results.rows.map(toResult));
+      return toRun(rows[0], results.rows);
     } catch (error) {
       throw translateDatabaseError(error);
     }
@@ -198,15 +172,16 @@ export class RunStore {
            FROM check_runs ORDER BY model, model_version, kind, id DESC`,
       );
       if (rows.length === 0) return [];
-      const results = await this.pool.query<ResultRow>(
-        'SELECT * FROM check_results WHERE run_id = ANY($1::bigint[]) ORDER BY run_id, position',
+      const results = await this.pool.query<RunResult & { run_id: number }>(
+        `SELECT run_id, ${RESULT_COLUMNS} FROM check_results
+          WHERE run_id = ANY($1::bigint[]) ORDER BY run_id, position`,
         [rows.map((row) => row.id)],
       );
       const byRun = new Map<number, RunResult[]>();
-      for (const row of results.rows) {
-        const list = byRun.get(Number(row.run_id)) ?? [];
-        list.push(toResult(row));
-        byRun.set(Number(row.run_id), list);
+      for (const { run_id: runId, ...result } of results.rows) {
+        const list = byRun.get(Number(runId)) ?? [];
+        list.push(result);
+        byRun.set(Number(runId), list);
       }
       return rows.map((row) => toRun(row, byRun.get(Number(row.id)) ?? []));
     } catch (error) {

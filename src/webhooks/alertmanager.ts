@@ -3,8 +3,8 @@
  * (alerts/driftwatch.rules.yml) become retraining events.
  */
 import { z } from 'zod';
-import type { WebhookEventType } from '../config/webhooksSchema.js';
 import type { CheckKind } from '../core/run.js';
+import type { WebhookEventType } from '../core/webhookEvent.js';
 
 const alertSchema = z.looseObject({
   status: z.enum(['firing', 'resolved']),

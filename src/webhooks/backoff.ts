@@ -1,8 +1,9 @@
 /**
- * Retry delay of a failed delivery: exponential backoff with full jitter
- * (AWS Architecture Blog, "Exponential Backoff and Jitter", 2015):
+ * Retry delay of a failed delivery: the shared full-jitter backoff
+ * (core/backoff.ts) with the attempt counted from 1, rounded to whole
+ * milliseconds:
  *
- *   delay = random() · min(maxMs, initialMs · 2^(attempt − 1))
+ *   delay = max(1, round(random() · min(maxMs, initialMs · 2^(attempt − 1))))
  *
  * Full jitter spreads the retries of many events that failed together (a
  * receiver outage) instead of sending them back in one burst. Pure: the
@@ -10,10 +11,9 @@
  *
  * @example retryDelayMs(3, { initialMs: 1000, maxMs: 60000 }, () => 0.5) // → 2000
  */
-export interface BackoffSettings {
-  initialMs: number;
-  maxMs: number;
-}
+import { fullJitterDelayMs, type BackoffSettings } from '../core/backoff.js';
+
+export type { BackoffSettings };
 
 export function retryDelayMs(
   attempt: number,
@@ -23,8 +23,6 @@ export function retryDelayMs(
   if (!Number.isInteger(attempt) || attempt < 1) {
     throw new RangeError(`attempt counts from 1, got ${attempt}`);
   }
-  // 2^30 already exceeds any sensible cap; avoid Infinity for huge attempt counts.
-  const ceiling = Math.min(settings.maxMs, settings.initialMs * 2 ** Math.min(attempt - 1, 30));
   // At least 1 ms, so the next attempt is never "now" again in a tight loop.
-  return Math.max(1, Math.round(random() * ceiling));
+  return Math.max(1, Math.round(fullJitterDelayMs(attempt - 1, settings, random)));
 }

@@ -2,8 +2,8 @@
  * Which retraining events a run causes, and the payload each carries. Pure:
  * the caller supplies the drift streak, the event id and the clock.
  */
-import type { WebhookEventType } from '../config/webhooksSchema.js';
 import type { CheckRun } from '../core/run.js';
+import type { WebhookEventType } from '../core/webhookEvent.js';
 
 export type EventSource = 'check' | 'alertmanager';
 

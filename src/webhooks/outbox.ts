@@ -5,8 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { WebhookEventType, WebhooksConfig } from '../config/webhooksSchema.js';
+import type { WebhooksConfig } from '../config/webhooksSchema.js';
 import type { CheckRun } from '../core/run.js';
+import type { WebhookEventType } from '../core/webhookEvent.js';
 import {
   datasetDriftStreak,
   enqueueOutbox,

@@ -7,10 +7,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { until } from '../helpers/until.js';
 
 const CLI = ['--import', 'tsx', 'src/cli.ts'];
 const CONFIG = 'test/fixtures/driftwatch.test.yaml';
-const POLL_MS = 25;
 
 export interface ServeOptions {
   /** Embedded PostgreSQL folder; used when `databaseUrl` is not given. */
@@ -37,21 +37,6 @@ export interface ServeProcess {
 
 export interface RunningServe extends ServeProcess {
   url: string;
-}
-
-export function until(
-  condition: () => Promise<boolean> | boolean,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return (async () => {
-    while (!(await condition())) {
-      if (Date.now() > deadline)
-        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    }
-  })();
 }
 
 /** Running and not a zombie (an orphan whose exit nobody has collected yet). */

@@ -1,5 +1,5 @@
 /**
- * A decoder of one binary COPY tuple as written by src/ingest/copyBinary.ts,
+ * A decoder of one binary COPY tuple as written by src/storage/binaryCopyWriter.ts,
  * written independently of it so that unit tests can check the bytes.
  */
 

@@ -12,6 +12,7 @@ import { churnRows, predictionRecords, referenceCsv, type ChurnRow } from '../he
 import { CHURN_DEFINITION } from '../helpers/records.js';
 import { call, ndjson, startTestService, type TestService } from '../helpers/service.js';
 import { metricValue } from '../helpers/metrics.js';
+import { until } from '../helpers/until.js';
 
 const run = promisify(execFile);
 
@@ -561,7 +562,12 @@ describe('scheduled checks', () => {
             "SELECT status, trigger FROM check_runs WHERE model = 'scheduled' ORDER BY id",
           )
         ).rows;
-      await until(async () => (await statuses()).some((r) => r.status === 'error'), 90_000);
+      await until(
+        async () => (await statuses()).some((r) => r.status === 'error'),
+        'a scheduled run that fails for want of a reference',
+        90_000,
+        100,
+      );
       expect((await statuses()).every((r) => r.trigger === 'schedule')).toBe(true);
       const imported = await call(t.url, '/v1/models/scheduled/versions/1/reference', {
         method: 'PUT',
@@ -569,7 +575,12 @@ describe('scheduled checks', () => {
         contentType: 'text/csv',
       });
       expect(imported.status).toBe(200);
-      await until(async () => (await statuses()).some((r) => r.status === 'ok'), 30_000);
+      await until(
+        async () => (await statuses()).some((r) => r.status === 'ok'),
+        'a scheduled run that succeeds once the reference is there',
+        30_000,
+        100,
+      );
       const errors = await db.query<{ error: string }>(
         "SELECT error FROM check_runs WHERE model = 'scheduled' AND status = 'error'",
       );
@@ -579,11 +590,3 @@ describe('scheduled checks', () => {
     }
   });
 });
-
-async function until(condition: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

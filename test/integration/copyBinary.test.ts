@@ -7,7 +7,7 @@ import {
   BinaryTupleWriter,
   COPY_BINARY_HEADER,
   COPY_BINARY_TRAILER,
-} from '../../src/ingest/copyBinary.js';
+} from '../../src/storage/binaryCopyWriter.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
 // Strings that would break a text COPY line or an array literal, and non-ASCII

@@ -17,6 +17,7 @@ import { startService, type RunningService } from '../../src/main.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { call } from '../helpers/service.js';
 import { CHURN_DEFINITION, churnRecord } from '../helpers/records.js';
+import { until } from '../helpers/until.js';
 
 interface LogEntry {
   level: number;
@@ -33,18 +34,6 @@ function lines(from: number, to: number): string {
   let text = '';
   for (let i = from; i < to; i += 1) text += JSON.stringify(churnRecord(i)) + '\n';
   return text;
-}
-
-async function until(
-  what: string,
-  check: () => Promise<boolean>,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setImmediate(resolve));
-  }
 }
 
 describe('file tailing (logs.files)', () => {
@@ -132,9 +121,9 @@ describe('file tailing (logs.files)', () => {
         '\n\n' +
         partial.slice(0, 40),
     );
-    await until('the complete lines', storedReaches(5));
+    await until(storedReaches(5), 'the complete lines');
     appendFileSync(file, partial.slice(40) + '\n');
-    await until('the completed partial line', storedReaches(6));
+    await until(storedReaches(6), 'the completed partial line');
 
     const bad = logs.filter(
       (entry) => entry.level === WARN && entry.msg === 'bad line in a log file',
@@ -150,22 +139,22 @@ describe('file tailing (logs.files)', () => {
     renameSync(file, `${file}.1`);
     appendFileSync(`${file}.1`, lines(6, 8));
     writeFileSync(file, lines(8, 11));
-    await until('both files after rotation', storedReaches(11));
+    await until(storedReaches(11), 'both files after rotation');
 
     // A rename within the pattern keeps the offset: nothing is read twice.
     renameSync(file, path.join(dir, 'predictions-old.ndjson'));
     writeFileSync(file, lines(11, 12));
-    await until('the file after a rename in the pattern', storedReaches(12));
+    await until(storedReaches(12), 'the file after a rename in the pattern');
 
     // copytruncate: shorter than the offset, then rewritten past it.
     truncateSync(file, 0);
     writeFileSync(file, lines(12, 13));
-    await until('the truncated file', storedReaches(13));
+    await until(storedReaches(13), 'the truncated file');
     truncateSync(file, 0);
     writeFileSync(file, lines(13, 20));
-    await until('the file rewritten past its offset', storedReaches(20));
+    await until(storedReaches(20), 'the file rewritten past its offset');
     // The counters move just after the commit the rows became visible with.
-    await until('the counters of the stored lines', countedReaches(service, 20));
+    await until(countedReaches(service, 20), 'the counters of the stored lines');
 
     expect(await fileRecords(service, 'accepted')).toBe(20);
     expect(await fileRecords(service, 'duplicate')).toBe(0);
@@ -179,8 +168,8 @@ describe('file tailing (logs.files)', () => {
     appendFileSync(file, lines(20, 25));
     logs = [];
     service = await start();
-    await until('the lines written while stopped', storedReaches(25));
-    await until('the counters after the restart', countedReaches(service, 5));
+    await until(storedReaches(25), 'the lines written while stopped');
+    await until(countedReaches(service, 5), 'the counters after the restart');
     expect(await stored()).toEqual({ rows: 25, distinct: 25 });
     expect(await fileRecords(service, 'accepted')).toBe(25 - 20);
     expect(await fileRecords(service, 'duplicate')).toBe(0);

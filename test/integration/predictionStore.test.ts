@@ -5,13 +5,15 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseEnvelope, buildRow, type ValidRow } from '../../src/ingest/validateRecord.js';
+import { buildRow, type ValidRow } from '../../src/ingest/validateRecord.js';
+import { parseEnvelope } from '../../src/ingest/recordEnvelope.js';
 import { migrate } from '../../src/storage/migrations.js';
 import { PartitionManager } from '../../src/storage/partitions.js';
 import { createPool, type Pool } from '../../src/storage/pool.js';
 import { PredictionStore } from '../../src/storage/predictionStore.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { CHURN_FEATURES, churnRecord } from '../helpers/records.js';
+import { until } from '../helpers/until.js';
 
 const NOW_MS = Date.now();
 const DAY_MS = 86_400_000;
@@ -156,13 +158,16 @@ describe('PredictionStore.write', () => {
     await admin.query('SELECT pg_advisory_lock($1)', [HOLD_LOCK]);
     try {
       const first = store.write(rowsOf(ids(0, 100)));
-      await until(async () => (await waiting('advisory')) === 1);
+      await until(async () => (await waiting('advisory')) === 1, 'the first write to wait');
       const secondAttempts: number[] = [];
       const second = store.write(rowsOf(ids(50, 150)), () => {
         secondAttempts.push(Date.now());
         return Promise.resolve();
       });
-      await until(async () => (await waiting('transactionid')) === 1);
+      await until(
+        async () => (await waiting('transactionid')) === 1,
+        'the second write to wait on the first',
+      );
       await admin.query('SELECT pg_advisory_unlock($1)', [HOLD_LOCK]);
       const [a, b] = await Promise.all([first, second]);
       expect(a).toMatchObject({ inserted: 100, duplicates: 0 });
@@ -210,13 +215,5 @@ describe('PredictionStore.write', () => {
       [lockType],
     );
     return rows[0]!.n;
-  }
-
-  async function until(condition: () => Promise<boolean>): Promise<void> {
-    const deadline = Date.now() + 20_000;
-    while (!(await condition())) {
-      if (Date.now() > deadline) throw new Error('timed out waiting for the lock');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
   }
 });

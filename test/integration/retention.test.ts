@@ -5,7 +5,8 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildRow, parseEnvelope, type ValidRow } from '../../src/ingest/validateRecord.js';
+import { buildRow, type ValidRow } from '../../src/ingest/validateRecord.js';
+import { parseEnvelope } from '../../src/ingest/recordEnvelope.js';
 import { migrate } from '../../src/storage/migrations.js';
 import { dayOf, PartitionManager, partitionName } from '../../src/storage/partitions.js';
 import { createPool, type Pool } from '../../src/storage/pool.js';

@@ -20,21 +20,10 @@ import {
   parseSlotKey,
 } from '../../src/storage/schedulerSlots.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { until } from '../helpers/until.js';
 
 const EVERY_SECOND = '* * * * * *';
 const silent = pino({ level: 'silent' });
-
-async function until(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 8_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** Simulated work inside a job (not a wait in the test itself). */
 function work(ms: number): Promise<void> {

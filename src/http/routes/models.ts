@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 import { modelSettings } from '../../config/schema.js';
 import { AppError, NotFoundError } from '../../core/errors.js';
-import type { StoredModelVersion } from '../../storage/modelStore.js';
+import type { StoredModelVersion } from '../../core/model.js';
 import type { Authenticator } from '../auth.js';
 import { mediaType, requestBody } from '../requestBody.js';
 import type { HttpServices } from '../services.js';

@@ -2,47 +2,11 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { parseDuration } from '../../config/checksSchema.js';
 import { NotFoundError, ValidationError } from '../../core/errors.js';
-import { CHECK_KINDS, type CheckKind, type CheckRun } from '../../core/run.js';
-import { zodProblems } from '../../registry/modelRegistry.js';
+import { CHECK_KINDS, type CheckKind } from '../../core/run.js';
+import { issueProblems } from '../../core/schemaIssues.js';
 import type { Authenticator } from '../auth.js';
+import { runView } from '../runView.js';
 import type { HttpServices } from '../services.js';
-
-export function runView(run: CheckRun, withResults: boolean): Record<string, unknown> {
-  return {
-    id: run.id,
-    model: run.model,
-    model_version: run.version,
-    kind: run.kind,
-    trigger: run.trigger,
-    status: run.status,
-    window: { start: run.windowStart.toISOString(), end: run.windowEnd.toISOString() },
-    path: run.path,
-    rows: run.rows,
-    started_at: run.startedAt.toISOString(),
-    finished_at: run.finishedAt.toISOString(),
-    duration_ms: run.finishedAt.getTime() - run.startedAt.getTime(),
-    error: run.error,
-    summary: run.summary,
-    ...(withResults
-      ? {
-          results: run.results.map((r) => ({
-            feature: r.feature,
-            test: r.test,
-            status: r.status,
-            statistic: r.statistic,
-            p_value: r.pValue,
-            adjusted_p_value: r.adjustedPValue,
-            effect_size: r.effectSize,
-            drifted: r.drifted,
-            n_reference: r.nReference,
-            n_current: r.nCurrent,
-            missing_current: r.missingCurrent,
-          })),
-        }
-      : {}),
-    links: { self: `/v1/runs/${run.id}` },
-  };
-}
 
 export const listRunsQuerySchema = z.strictObject({
   kind: z.enum(CHECK_KINDS as [CheckKind, ...CheckKind[]]).optional(),
@@ -68,7 +32,7 @@ export function runRoutes(services: HttpServices, auth: Authenticator): Router {
   router.get('/v1/models/:model/runs', auth.require('any'), async (req, res) => {
     const parsed = listRunsQuerySchema.safeParse(req.query);
     if (!parsed.success)
-      throw new ValidationError('invalid query', { problems: zodProblems(parsed.error.issues) });
+      throw new ValidationError('invalid query', { problems: issueProblems(parsed.error.issues) });
     const model = param(req.params.model);
     const runs = await services.runStore.list({
       model,
@@ -99,7 +63,7 @@ export function runRoutes(services: HttpServices, auth: Authenticator): Router {
     }
     const parsed = runCheckQuerySchema.safeParse(req.query);
     if (!parsed.success)
-      throw new ValidationError('invalid query', { problems: zodProblems(parsed.error.issues) });
+      throw new ValidationError('invalid query', { problems: issueProblems(parsed.error.issues) });
     const runs = await services.checks.run({
       model: param(req.params.model),
       version: parsed.data.version,

@@ -2,7 +2,7 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { ValidationError } from '../../core/errors.js';
-import { zodProblems } from '../../registry/modelRegistry.js';
+import { issueProblems } from '../../core/schemaIssues.js';
 import type { OutboxRow } from '../../storage/outboxStore.js';
 import { alertmanagerNotificationSchema } from '../../webhooks/alertmanager.js';
 import type { Authenticator } from '../auth.js';
@@ -45,7 +45,7 @@ export function webhookRoutes(services: HttpServices, auth: Authenticator): Rout
   router.get('/v1/webhooks/deliveries', auth.require('admin'), async (req, res) => {
     const parsed = listDeliveriesQuerySchema.safeParse(req.query);
     if (!parsed.success)
-      throw new ValidationError('invalid query', { problems: zodProblems(parsed.error.issues) });
+      throw new ValidationError('invalid query', { problems: issueProblems(parsed.error.issues) });
     const rows = await webhooks.store.list({
       status: parsed.data.status,
       target: parsed.data.target,
@@ -68,7 +68,7 @@ export function webhookRoutes(services: HttpServices, auth: Authenticator): Rout
       const parsed = alertmanagerNotificationSchema.safeParse(req.body);
       if (!parsed.success) {
         throw new ValidationError('not an Alertmanager webhook payload', {
-          problems: zodProblems(parsed.error.issues),
+          problems: issueProblems(parsed.error.issues),
         });
       }
       const result = await webhooks.outbox.fromAlertmanager(parsed.data);

@@ -13,7 +13,7 @@ import {
   checkEnvelopeWithSchema,
   isValidEnvelope,
   parseEnvelope,
-} from '../../../src/ingest/validateRecord.js';
+} from '../../../src/ingest/recordEnvelope.js';
 
 const SEED = 20260131;
 

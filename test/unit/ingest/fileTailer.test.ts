@@ -10,7 +10,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AppError, DatabaseUnavailableError } from '../../../src/core/errors.js';
-import { FileTailer, isTransientStoreError } from '../../../src/ingest/fileTailer.js';
+import { FileTailer } from '../../../src/ingest/fileTailer.js';
 import type { IngestService } from '../../../src/ingest/ingestService.js';
 import type { PoolClient } from '../../../src/storage/pool.js';
 import type { TailCheckpoint, TailCheckpoints } from '../../../src/storage/tailCheckpoints.js';
@@ -159,27 +159,5 @@ describe('FileTailer with a batch that keeps failing', () => {
 
     expect(stored).toEqual(ids(10));
     expect(await poisonedCount()).toBe(0);
-  });
-});
-
-describe('isTransientStoreError', () => {
-  it('holds outages, lost connections and resource errors as transient', () => {
-    expect(isTransientStoreError(new DatabaseUnavailableError('down'))).toBe(true);
-    expect(isTransientStoreError(new AppError('schema_changed', 'retry'))).toBe(true);
-    expect(isTransientStoreError(sqlError('ECONNREFUSED', 'connect ECONNREFUSED'))).toBe(true);
-    expect(isTransientStoreError(sqlError('08006', 'connection failure'))).toBe(true);
-    expect(isTransientStoreError(new Error('Connection terminated unexpectedly'))).toBe(true);
-    for (const code of ['40001', '40P01', '53100', '53200', '57P01', '58030', '55P03', '25006']) {
-      expect(isTransientStoreError(sqlError(code, code))).toBe(true);
-    }
-  });
-
-  it('holds errors about the rows as not transient', () => {
-    expect(isTransientStoreError(sqlError('P0001', 'raised by a trigger'))).toBe(false);
-    expect(isTransientStoreError(sqlError('22021', 'invalid byte sequence'))).toBe(false);
-    expect(isTransientStoreError(sqlError('23514', 'check constraint'))).toBe(false);
-    expect(isTransientStoreError(new TypeError('a bug'))).toBe(false);
-    expect(isTransientStoreError(new AppError('internal', 'internal error'))).toBe(false);
-    expect(isTransientStoreError('not an error')).toBe(false);
   });
 });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseTimestamp, type TimestampBounds } from '../../../src/ingest/timestamp.js';
+import {
+  parseTimestamp,
+  timestampLimits,
+  type TimestampBounds,
+} from '../../../src/ingest/timestamp.js';
 
 const NOW_MS = Date.parse('2026-01-31T12:00:00Z');
 const NOW_SECONDS = NOW_MS / 1000;
@@ -142,6 +146,15 @@ describe('parseTimestamp', () => {
       const later: TimestampBounds = { ...BOUNDS, nowMs: NOW_MS + 365 * DAY_MS };
       expect(parseTimestamp('2026-01-31T12:00:00Z', later).ok).toBe(false);
       expect(parseTimestamp('2027-01-31T12:00:00Z', later).ok).toBe(true);
+    });
+  });
+});
+
+describe('timestampLimits', () => {
+  it('turns ingest.maxFutureSeconds and ingest.maxAgeDays into milliseconds', () => {
+    expect(timestampLimits({ maxFutureSeconds: 3_600, maxAgeDays: 90 })).toEqual({
+      maxFutureMs: HOUR_MS,
+      maxAgeMs: 90 * DAY_MS,
     });
   });
 });

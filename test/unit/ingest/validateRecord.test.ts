@@ -2,14 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { ModelSettings } from '../../../src/config/schema.js';
 import type { FeatureSpec } from '../../../src/core/model.js';
 import type { PredictionRecord } from '../../../src/ingest/recordSchema.js';
-import {
-  buildRow,
-  parseEnvelope,
-  PREDICTION_COLUMNS,
-  type Rejection,
-  type RowContext,
-  type ValidRow,
-} from '../../../src/ingest/validateRecord.js';
+import { buildRow, type RowContext, type ValidRow } from '../../../src/ingest/validateRecord.js';
+import { parseEnvelope } from '../../../src/ingest/recordEnvelope.js';
+import { type Rejection } from '../../../src/ingest/rejection.js';
+import { PREDICTION_COLUMNS } from '../../../src/storage/predictionRow.js';
 import { decodeTuple, type FieldKind, type FieldValue } from '../../helpers/binaryTuple.js';
 
 const NOW_MS = Date.parse('2026-01-31T12:00:00Z');

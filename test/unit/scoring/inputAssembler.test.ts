@@ -3,7 +3,6 @@ import type { FeatureSpec, FeatureValue, OnnxArtifact } from '../../../src/core/
 import {
   assembleInputs,
   featureRowsByName,
-  InputSpecError,
   planInputs,
   selectRows,
   type AssembledTensor,
@@ -121,38 +120,6 @@ describe('assembleInputs', () => {
     const resolved = assembleInputs({ path: 'm.onnx' }, numeric, rows, { defaultInputName: 'x' });
     expect(resolved.tensors[0]!.name).toBe('x');
     expect(() => planInputs({ path: 'm.onnx' }, numeric)).toThrow(/no input name is known/);
-  });
-
-  it('refuses the default numeric input when the schema has categorical features', () => {
-    expect(() => planInputs({ path: 'm.onnx', inputName: 'x' }, FEATURES)).toThrow(InputSpecError);
-    expect(() => planInputs({ path: 'm.onnx', inputName: 'x' }, FEATURES)).toThrow(
-      /"plan", "country" are categorical: declare onnx.inputs/,
-    );
-  });
-
-  it('names a feature of the manifest that is not in the schema', () => {
-    const artifact: OnnxArtifact = {
-      path: 'm.onnx',
-      inputs: [
-        { name: 'x', type: 'float32', columns: [{ feature: 'tenure', encoding: 'numeric' }] },
-      ],
-    };
-    expect(() => planInputs(artifact, FEATURES)).toThrow(
-      /input "x", feature "tenure": "tenure" is not a feature of this version's schema/,
-    );
-  });
-
-  it.each([
-    ['a categorical feature as a number', { feature: 'plan', encoding: 'numeric' }, 'float32'],
-    ['a string column in a float input', { feature: 'plan', encoding: 'string' }, 'float32'],
-    ['a numeric column in a string input', { feature: 'age', encoding: 'numeric' }, 'string'],
-    ['one_hot without categories', { feature: 'plan', encoding: 'one_hot' }, 'float32'],
-  ] as const)('refuses %s', (_name, column, type) => {
-    const artifact: OnnxArtifact = {
-      path: 'm.onnx',
-      inputs: [{ name: 'x', type, columns: [column] }],
-    };
-    expect(() => planInputs(artifact, FEATURES)).toThrow(InputSpecError);
   });
 
   it('leaves rows with a missing feature out of the tensors instead of scoring 0', () => {

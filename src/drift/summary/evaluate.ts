@@ -26,18 +26,18 @@
  *   (the mean absolute deviation of a two-point law), so by the triangle
  *   inequality |W₁_exact − W₁_reported| ≤ Σ_bins of that / m.
  */
-import type { NumericFeatureProfile, ReferenceProfile } from '../core/referenceProfile.js';
-import { binIndex, ksFromScaledStatistic } from '../stats/index.js';
-import { assembleDriftReport, type KindedFeatureRows } from './evaluate.js';
+import type { NumericFeatureProfile, ReferenceProfile } from '../../core/referenceProfile.js';
+import { binIndex, ksFromScaledStatistic } from '../../stats/index.js';
+import { assembleDriftReport, type KindedFeatureRows } from '../evaluate.js';
 import {
   categoricalFeatureRows,
   numericRowsFromStatistics,
   type FeatureRows,
-} from './featureTests.js';
-import { resolveDriftPolicy, type DriftPolicy, type DriftPolicyInput } from './policy.js';
-import { WindowSummaryError, type NumericSummary, type WindowSummary } from './summary.js';
-import { summaryGrid, type SummaryGrid } from './summaryGrid.js';
-import { SCORE_FEATURE, type DriftReport, type FeatureApproximation } from './types.js';
+} from '../featureTests.js';
+import { resolveDriftPolicy, type DriftPolicy, type DriftPolicyInput } from '../policy.js';
+import { SCORE_FEATURE, type DriftReport, type FeatureApproximation } from '../types.js';
+import { summaryGrid, type SummaryGrid } from './grid.js';
+import { WindowSummaryError, type NumericSummary, type WindowSummary } from './types.js';
 
 export interface EvaluateDriftFromSummaryInput {
   reference: ReferenceProfile;

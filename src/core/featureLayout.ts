@@ -3,7 +3,7 @@
  * fill `num_values` and categorical features fill `cat_values`, each in schema
  * order. Computed once per version and reused.
  */
-import type { FeatureSpec } from '../core/model.js';
+import type { FeatureSpec } from './model.js';
 
 export interface FeatureSlot {
   kind: 'numeric' | 'categorical';

@@ -19,6 +19,7 @@
  *                 per dimension int32 size and int32 lower bound (1), then per
  *                 element int32 length (-1 for NULL) and the element's bytes.
  *                 An empty array is ndim 0 with no dimensions.
+ * The decoder of the same format, for window reads, is ./binaryCopy.ts.
  */
 
 export const COPY_BINARY_HEADER: Buffer = Buffer.concat([

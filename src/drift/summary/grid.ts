@@ -23,8 +23,8 @@
  * - a reference atom (a value repeated more than ~n/bins times) is an edge,
  *   so discrete features get one bin per frequent value.
  */
-import type { NumericFeatureProfile } from '../core/referenceProfile.js';
-import { quantileSorted } from '../stats/index.js';
+import type { NumericFeatureProfile } from '../../core/referenceProfile.js';
+import { quantileSorted } from '../../stats/index.js';
 
 /** Default number of quantile steps of the grid (≈ 1/2000 of the reference per bin). */
 export const DEFAULT_SUMMARY_BINS = 2000;
