@@ -40,95 +40,46 @@ export class LabelIngest {
     },
   ) {}
 
+  /**
+   * Validates labels as the body streams in, keeping only the rows of valid
+   * ones (never the raw records: a body of millions of bad labels costs
+   * counters, not memory), then stores them.
+   */
   async ingestStream(
     body: AsyncIterable<unknown>,
     splitter: RecordSplitter,
   ): Promise<LabelIngestResult> {
-    const raws: RawRecord[] = [];
-    for await (const chunk of body) raws.push(...splitter.push(chunk as Buffer));
-    raws.push(...splitter.end());
-    return this.ingest(raws);
+    const batch = this.newBatch();
+    for await (const chunk of body) {
+      for (const raw of splitter.push(chunk as Buffer)) {
+        const pending = batch.add(raw);
+        if (pending) await pending;
+      }
+    }
+    for (const raw of splitter.end()) {
+      const pending = batch.add(raw);
+      if (pending) await pending;
+    }
+    return this.storeBatch(batch);
   }
 
-  async ingest(raws: readonly RawRecord[]): Promise<LabelIngestResult> {
-    if (raws.length === 0) throw new AppError('body_unparseable', 'the body holds no labels');
-    const bounds = this.bounds();
-    const rows: LabelRow[] = [];
-    const rejected = new RejectionList(this.options.maxRejectionsListed);
-    const { limits } = this.options;
-    const known = new Map<string, boolean>();
+  /** Same as ingestStream for labels already split. */
+  async ingest(raws: Iterable<RawRecord>): Promise<LabelIngestResult> {
+    const batch = this.newBatch();
     for (const raw of raws) {
-      let value: unknown;
-      try {
-        value = JSON.parse(raw.text);
-      } catch (error) {
-        rejected.add({
-          index: raw.index,
-          code: 'invalid_json',
-          message: `label is not valid JSON: ${(error as Error).message}`,
-        });
-        continue;
-      }
-      if (raw.invalidUtf8) {
-        rejected.add({
-          index: raw.index,
-          code: 'bad_value',
-          message: 'label is not valid UTF-8 (bytes that are not UTF-8 cannot be stored as text)',
-        });
-        continue;
-      }
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        rejected.add({
-          index: raw.index,
-          code: 'not_an_object',
-          message: 'label must be a JSON object',
-        });
-        continue;
-      }
-      const textProblem = checkLabelText(value as Record<string, unknown>, limits);
-      if (textProblem) {
-        rejected.add({ index: raw.index, ...textProblem });
-        continue;
-      }
-      const parsed = labelRecordSchema.safeParse(value);
-      if (!parsed.success) {
-        rejected.add(issueToRejection(raw.index, parsed.error.issues[0]!, value).rejection);
-        continue;
-      }
-      const label = parsed.data;
-      const numeric = typeof label.label === 'boolean' ? (label.label ? 1 : 0) : label.label;
-      if (!Number.isFinite(numeric)) {
-        rejected.add({
-          index: raw.index,
-          code: 'non_finite',
-          message: 'label is not a finite number',
-        });
-        continue;
-      }
-      let epochMs: number | null = null;
-      if (label.timestamp !== undefined) {
-        const time = parseTimestamp(label.timestamp, bounds);
-        if (!time.ok) {
-          rejected.add({ index: raw.index, code: 'bad_timestamp', message: time.message });
-          continue;
-        }
-        epochMs = time.epochMs;
-      }
-      let exists = known.get(label.model);
-      if (exists === undefined) {
-        exists = await this.registry.modelExists(label.model);
-        known.set(label.model, exists);
-      }
-      if (!exists) {
-        rejected.add({
-          index: raw.index,
-          code: 'unknown_model',
-          message: `model ${label.model} is not registered`,
-        });
-        continue;
-      }
-      rows.push({ model: label.model, requestId: label.request_id, label: numeric, epochMs });
+      const pending = batch.add(raw);
+      if (pending) await pending;
     }
+    return this.storeBatch(batch);
+  }
+
+  private newBatch(): LabelBatch {
+    return new LabelBatch(this.registry, this.bounds(), this.options);
+  }
+
+  private async storeBatch(batch: LabelBatch): Promise<LabelIngestResult> {
+    const { rows, rejected, total } = batch;
+    if (total === 0) throw new AppError('body_unparseable', 'the body holds no labels');
     for (const [code, count] of rejected.byCode) {
       this.metrics.ingestRecordsTotal.inc(
         { source: 'labels', outcome: 'rejected', reason: code },
@@ -136,7 +87,7 @@ export class LabelIngest {
       );
     }
     if (rows.length === 0) {
-      throw new AppError('validation_failed', `none of the ${raws.length} labels is valid`, {
+      throw new AppError('validation_failed', `none of the ${total} labels is valid`, {
         details: { accepted: 0, ...rejected.toJSON() },
       });
     }
@@ -149,6 +100,95 @@ export class LabelIngest {
     for (const row of rows) perModel.set(row.model, (perModel.get(row.model) ?? 0) + 1);
     for (const [model, count] of perModel) this.metrics.labelsTotal.inc({ model }, count);
     return { accepted: rows.length, ...rejected.toJSON() };
+  }
+}
+
+/**
+ * The labels of one request. Synchronous per label once its model is known
+ * in this request; the first label of a model looks it up.
+ */
+class LabelBatch {
+  readonly rows: LabelRow[] = [];
+  readonly rejected: RejectionList;
+  total = 0;
+  private readonly known = new Map<string, boolean>();
+
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly bounds: TimestampBounds,
+    private readonly options: LabelIngestOptions,
+  ) {
+    this.rejected = new RejectionList(options.maxRejectionsListed);
+  }
+
+  add(raw: RawRecord): Promise<void> | undefined {
+    this.total += 1;
+    const row = this.validate(raw);
+    if (row === null) return undefined;
+    const exists = this.known.get(row.model);
+    if (exists === undefined) return this.addFirstOfModel(raw.index, row);
+    this.keep(raw.index, row, exists);
+    return undefined;
+  }
+
+  private async addFirstOfModel(index: number, row: LabelRow): Promise<void> {
+    let exists = this.known.get(row.model);
+    if (exists === undefined) {
+      exists = await this.registry.modelExists(row.model);
+      this.known.set(row.model, exists);
+    }
+    this.keep(index, row, exists);
+  }
+
+  private keep(index: number, row: LabelRow, modelExists: boolean): void {
+    if (modelExists) this.rows.push(row);
+    else {
+      this.rejected.add({
+        index,
+        code: 'unknown_model',
+        message: `model ${row.model} is not registered`,
+      });
+    }
+  }
+
+  /** The label's row, or null after recording why it is rejected. */
+  private validate(raw: RawRecord): LabelRow | null {
+    const reject = (code: RejectCode, message: string): null => {
+      this.rejected.add({ index: raw.index, code, message });
+      return null;
+    };
+    let value: unknown;
+    try {
+      value = JSON.parse(raw.text);
+    } catch (error) {
+      return reject('invalid_json', `label is not valid JSON: ${(error as Error).message}`);
+    }
+    if (raw.invalidUtf8) {
+      return reject(
+        'bad_value',
+        'label is not valid UTF-8 (bytes that are not UTF-8 cannot be stored as text)',
+      );
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      return reject('not_an_object', 'label must be a JSON object');
+    }
+    const textProblem = checkLabelText(value as Record<string, unknown>, this.options.limits);
+    if (textProblem) return reject(textProblem.code, textProblem.message);
+    const parsed = labelRecordSchema.safeParse(value);
+    if (!parsed.success) {
+      this.rejected.add(issueToRejection(raw.index, parsed.error.issues[0]!, value).rejection);
+      return null;
+    }
+    const label = parsed.data;
+    const numeric = typeof label.label === 'boolean' ? (label.label ? 1 : 0) : label.label;
+    if (!Number.isFinite(numeric)) return reject('non_finite', 'label is not a finite number');
+    let epochMs: number | null = null;
+    if (label.timestamp !== undefined) {
+      const time = parseTimestamp(label.timestamp, this.bounds);
+      if (!time.ok) return reject('bad_timestamp', time.message);
+      epochMs = time.epochMs;
+    }
+    return { model: label.model, requestId: label.request_id, label: numeric, epochMs };
   }
 }
 
