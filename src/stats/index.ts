@@ -52,6 +52,15 @@ export {
 export { mean, sampleStandardDeviation } from './descriptive.js';
 export { sortFloat64InPlace } from './sort.js';
 export { createRandom, type SeededRandom } from './random.js';
+export {
+  KllSketch,
+  type KllSketchOptions,
+  type KllSortedView,
+  type KllRankErrorOptions,
+} from './kll.js';
+export { KLL_DEFAULT_K, KLL_MIN_K, KLL_MAX_K, type KllRankErrorScope } from './kllBounds.js';
+export { KLL_JSON_VERSION, type KllSketchJson } from './kllJson.js';
+export { ksStatisticAgainstSketch, type KsAgainstSketchResult } from './kllKs.js';
 export { StatisticsInputError, sortedSample, finiteSample } from './validate.js';
 
 export {
