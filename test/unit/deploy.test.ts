@@ -1,8 +1,9 @@
 /**
  * The deployment files: docker-compose.yml (validated by docker-compose
- * itself, then its wiring: Prometheus loads alerts/, Grafana loads
- * dashboards/), the Prometheus and Grafana provisioning it mounts, the
- * Dockerfile, and the Kubernetes sidecar manifest.
+ * itself, then its wiring: three driftwatch replicas behind nginx,
+ * Prometheus scrapes each replica and loads alerts/, Grafana loads
+ * dashboards/), the nginx, Prometheus and Grafana configuration it mounts,
+ * the Dockerfile, and the Kubernetes manifests (sidecar, central service).
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,7 +20,9 @@ interface ComposeService {
   volumes?: string[];
   ports?: string[];
   healthcheck?: { test: string[] };
-  depends_on?: Record<string, unknown> | string[];
+  depends_on?: Record<string, { condition?: string }> | string[];
+  expose?: string[];
+  deploy?: { replicas?: number };
 }
 
 interface Compose {
@@ -59,10 +62,10 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('runs driftwatch, its database and the monitoring stack, with no top-level name', () => {
+  it('runs driftwatch behind a load balancer, its database and the monitoring stack, with no top-level name', () => {
     expect(compose.name).toBeUndefined();
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['alertmanager', 'driftwatch', 'grafana', 'jaeger', 'postgres', 'prometheus'].sort(),
+      ['alertmanager', 'driftwatch', 'grafana', 'jaeger', 'nginx', 'postgres', 'prometheus'].sort(),
     );
   });
 
@@ -75,7 +78,48 @@ describe('docker-compose.yml', () => {
     expect(env.DRIFTWATCH_ADMIN_TOKENS).toMatch(/^\$\{DRIFTWATCH_ADMIN_TOKENS:-.{16,}\}$/);
     expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://jaeger:4318');
     expect(driftwatch.healthcheck?.test.join(' ')).toMatch(/\/ready/);
-    expect(driftwatch.ports).toContain('8080:8080');
+  });
+
+  it('runs three driftwatch replicas that publish no host port, so that only nginx is reached', () => {
+    const driftwatch = compose.services.driftwatch!;
+    expect(driftwatch.deploy?.replicas).toBe(3);
+    // A published host port would collide between replicas.
+    expect(driftwatch.ports).toBeUndefined();
+    expect(driftwatch.expose).toEqual(['8080']);
+  });
+
+  it('puts nginx in front of the replicas: port 8080, round robin over the re-resolved service name', () => {
+    const nginx = compose.services.nginx!;
+    // `resolve` on an upstream server needs nginx 1.27.3 or newer: the 1.28 stable line on.
+    const [major, minor] = /^nginx:(\d+)\.(\d+)/
+      .exec(nginx.image ?? '')!
+      .slice(1)
+      .map(Number);
+    expect(major! * 1000 + minor!).toBeGreaterThanOrEqual(1_028);
+    expect(nginx.ports).toEqual(['8080:8080']);
+    expect(nginx.depends_on).toEqual({ driftwatch: { condition: 'service_healthy' } });
+    const configFile = mountSource(nginx, '/etc/nginx/nginx.conf');
+    expect(configFile).toBe('./deploy/compose/nginx.conf');
+
+    const config = readFileSync(configFile!, 'utf8').replace(/#.*$/gm, '');
+    const upstream = /upstream\s+(\S+)\s*\{([^}]*)\}/.exec(config)!;
+    expect(upstream).not.toBeNull();
+    const [, upstreamName, upstreamBody] = upstream;
+    // The compose service name at the replicas' port, re-resolved through Docker's DNS.
+    expect(upstreamBody).toMatch(/^\s*server\s+driftwatch:8080\s+resolve\s*;/m);
+    expect(upstreamBody).toMatch(/^\s*zone\s+\S+\s+\d+k\s*;/m);
+    expect(config).toMatch(/^\s*resolver\s+127\.0\.0\.11\b/m);
+    expect(config).toMatch(/^\s*listen\s+8080\s*;/m);
+    const passes = [...config.matchAll(/proxy_pass\s+([^;]+);/g)].map((m) => m[1]);
+    expect(passes.length).toBeGreaterThan(0);
+    expect(new Set(passes)).toEqual(new Set([`http://${upstreamName}`]));
+    // driftwatch enforces its own body limits with JSON errors.
+    expect(config).toMatch(/^\s*client_max_body_size\s+0\s*;/m);
+    // Retried POSTs only where a repeat stores nothing twice.
+    const retried = [
+      ...config.matchAll(/location\s+(\S+(?:\s+\S+)?)\s*\{[^}]*non_idempotent[^}]*\}/g),
+    ].map((m) => m[1]);
+    expect(retried).toEqual(['~ ^/v1/(predictions|labels)$']);
   });
 
   it('has Prometheus scrape driftwatch, load the rules mounted from alerts/ and page Alertmanager', () => {
@@ -87,10 +131,18 @@ describe('docker-compose.yml', () => {
     const config = readYaml<{
       rule_files: string[];
       alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
-      scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+      scrape_configs: {
+        job_name: string;
+        static_configs?: { targets: string[] }[];
+        dns_sd_configs?: { names: string[]; type: string; port: number }[];
+      }[];
     }>(configFile!);
     const job = config.scrape_configs.find((c) => c.job_name === 'driftwatch');
-    expect(job?.static_configs[0]?.targets).toEqual(['driftwatch:8080']);
+    // Every replica by DNS (one A record each), never one replica through nginx.
+    expect(job?.dns_sd_configs).toEqual([
+      expect.objectContaining({ names: ['driftwatch'], type: 'A', port: 8080 }),
+    ]);
+    expect(job?.static_configs).toBeUndefined();
     expect(config.rule_files).toContain('/etc/prometheus/rules/driftwatch.rules.yml');
     expect(existsSync('alerts/driftwatch.rules.yml')).toBe(true);
     expect(config.alerting.alertmanagers[0]?.static_configs[0]?.targets).toEqual([
@@ -150,16 +202,27 @@ interface Container {
 
 interface Manifest {
   kind: string;
-  metadata: { name: string };
+  metadata: { name: string; labels?: Record<string, string> };
   spec: Record<string, unknown>;
 }
 
-describe('deploy/k8s/driftwatch-sidecar.yaml', () => {
-  const documents = parseAllDocuments(readFileSync('deploy/k8s/driftwatch-sidecar.yaml', 'utf8'));
-  const manifests = documents.map((document) => {
-    expect(document.errors).toEqual([]);
+interface PodTemplate {
+  metadata: { labels: Record<string, string>; annotations?: Record<string, string> };
+  spec: {
+    containers: (Container & { ports?: { name: string; containerPort: number }[] })[];
+    volumes?: { name: string; emptyDir?: object }[];
+  };
+}
+
+function readManifests(file: string): Manifest[] {
+  return parseAllDocuments(readFileSync(file, 'utf8')).map((document) => {
+    expect(document.errors, file).toEqual([]);
     return document.toJS() as Manifest;
   });
+}
+
+describe('deploy/k8s/driftwatch-sidecar.yaml', () => {
+  const manifests = readManifests('deploy/k8s/driftwatch-sidecar.yaml');
   const deployment = manifests.find((m) => m.kind === 'Deployment')!;
   const template = deployment.spec.template as {
     metadata: { annotations?: Record<string, string> };
@@ -210,5 +273,96 @@ describe('deploy/k8s/driftwatch-sidecar.yaml', () => {
       expect.objectContaining({ port: metricsPort.name, path: '/metrics' }),
     );
     expect(template.metadata.annotations?.['prometheus.io/scrape']).toBe('true');
+  });
+});
+
+describe('deploy/k8s/driftwatch.yaml', () => {
+  const manifests = readManifests('deploy/k8s/driftwatch.yaml');
+  const deployment = manifests.find((m) => m.kind === 'Deployment')!;
+  const template = deployment.spec.template as PodTemplate;
+  const containers = template.spec.containers;
+  const driftwatch = containers[0]!;
+  const labels = template.metadata.labels;
+
+  /** Whether a label selector picks the replicas' pods. */
+  const selectsPods = (selector: Record<string, string>) =>
+    Object.keys(selector).length > 0 &&
+    Object.entries(selector).every(([key, value]) => labels[key] === value);
+
+  it('runs three replicas of driftwatch alone, whose selector picks its own pods', () => {
+    expect(deployment.metadata.name).toBe('driftwatch');
+    expect(deployment.spec.replicas).toBe(3);
+    expect(containers).toHaveLength(1);
+    expect(driftwatch.name).toBe('driftwatch');
+    expect(driftwatch.image).toMatch(/driftwatch/);
+    const selector = deployment.spec.selector as { matchLabels: Record<string, string> };
+    expect(selectsPods(selector.matchLabels)).toBe(true);
+  });
+
+  it('probes liveness on /health and readiness on /ready, with resources set', () => {
+    expect(driftwatch.livenessProbe?.httpGet?.path).toBe('/health');
+    expect(driftwatch.readinessProbe?.httpGet?.path).toBe('/ready');
+    expect(driftwatch.resources?.requests?.cpu).toBeDefined();
+    expect(driftwatch.resources?.limits?.memory).toBeDefined();
+  });
+
+  it('takes the database URL and the tokens from a Secret', () => {
+    for (const name of ['DATABASE_URL', 'DRIFTWATCH_INGEST_TOKENS', 'DRIFTWATCH_ADMIN_TOKENS']) {
+      const variable = driftwatch.env?.find((e) => e.name === name);
+      expect(variable?.valueFrom?.secretKeyRef, name).toBeDefined();
+    }
+  });
+
+  it('serves the replicas through one Service on 8080, scraped replica by replica', () => {
+    const service = manifests.find((m) => m.kind === 'Service')!;
+    expect(service.metadata.name).toBe('driftwatch');
+    expect(selectsPods(service.spec.selector as Record<string, string>)).toBe(true);
+    const ports = service.spec.ports as { name: string; port: number; targetPort: string }[];
+    const http = ports.find((p) => p.port === 8080)!;
+    expect(driftwatch.ports?.map((p) => [p.name, p.containerPort])).toContainEqual([
+      http.targetPort,
+      8080,
+    ]);
+
+    const monitor = manifests.find((m) => m.kind === 'ServiceMonitor')!;
+    const monitorSelector = monitor.spec.selector as { matchLabels: Record<string, string> };
+    expect(
+      Object.entries(monitorSelector.matchLabels).every(
+        ([key, value]) => service.metadata.labels?.[key] === value,
+      ),
+    ).toBe(true);
+    const endpoints = monitor.spec.endpoints as {
+      port: string;
+      path: string;
+      relabelings?: { targetLabel: string; replacement: string }[];
+    }[];
+    expect(endpoints).toContainEqual(
+      expect.objectContaining({ port: http.name, path: '/metrics' }),
+    );
+    // The alert rules select job="driftwatch".
+    expect(endpoints[0]?.relabelings).toContainEqual(
+      expect.objectContaining({ targetLabel: 'job', replacement: 'driftwatch' }),
+    );
+    expect(template.metadata.annotations?.['prometheus.io/scrape']).toBe('true');
+  });
+
+  it('keeps a majority of the replicas through voluntary disruptions and rolling updates', () => {
+    const budget = manifests.find((m) => m.kind === 'PodDisruptionBudget')!;
+    expect(
+      selectsPods((budget.spec.selector as { matchLabels: Record<string, string> }).matchLabels),
+    ).toBe(true);
+    expect(budget.spec.minAvailable).toBeGreaterThanOrEqual(2);
+    expect(budget.spec.minAvailable).toBeLessThan(deployment.spec.replicas as number);
+    const strategy = deployment.spec.strategy as { rollingUpdate: { maxUnavailable: number } };
+    expect(strategy.rollingUpdate.maxUnavailable).toBe(0);
+  });
+
+  it('names its ServiceMonitor apart from the sidecar manifest, so both may be applied', () => {
+    const sidecar = readManifests('deploy/k8s/driftwatch-sidecar.yaml');
+    for (const kind of ['Deployment', 'Service', 'ServiceMonitor']) {
+      const here = manifests.find((m) => m.kind === kind)!.metadata.name;
+      const there = sidecar.find((m) => m.kind === kind)!.metadata.name;
+      expect(here, kind).not.toBe(there);
+    }
   });
 });
