@@ -17,6 +17,7 @@ import { retentionJob } from './scheduler/retentionJob.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { RunStore } from './storage/runStore.js';
 import { PostgresRunCoordinator } from './storage/schedulerSlots.js';
+import { MinuteSummaryStore } from './storage/minuteSummaryStore.js';
 import { SummaryStore } from './storage/summaryStore.js';
 import { versionsWithTraffic } from './storage/windowReader.js';
 import { createApp } from './http/app.js';
@@ -134,6 +135,7 @@ export function composeServices(deps: ComposeDeps): HttpServices {
   });
   const limits = timestampLimits(config.ingest);
   const bounds = (): TimestampBounds => ({ nowMs: now(), ...limits });
+  const minuteSummaries = new MinuteSummaryStore(pool);
   // Each reference store caches profiles; a second one only on a second pool.
   const checkReferences = jobsPool === pool ? referenceStore : new ReferenceStore(jobsPool);
   const checks = new CheckService({
@@ -169,6 +171,7 @@ export function composeServices(deps: ComposeDeps): HttpServices {
     ingest: new IngestService(registry, new PredictionStore(pool, partitions), config, metrics, {
       now,
       ...limits,
+      minuteSummaries,
     }),
     labels: new LabelIngest(registry, labelStore, metrics, bounds, {
       limits: config.ingest.limits,
@@ -177,6 +180,7 @@ export function composeServices(deps: ComposeDeps): HttpServices {
     references: new ReferenceImport(referenceStore, config.ingest.limits),
     referenceStore,
     runStore,
+    minuteSummaries: { store: minuteSummaries, now },
     checks,
     webhooks: { store: outboxStore, outbox },
     readiness: async () => {

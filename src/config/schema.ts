@@ -140,6 +140,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Predictions older than this are removed by dropping whole daily partitions. */
       predictionsDays: z.number().int().min(1).max(3_650).default(90),
+      /** Minute summaries (built at ingest) of minutes older than this are deleted. */
+      summariesDays: z.number().int().min(1).max(3_650).default(400),
       schedule: cronSchema.default('23 * * * *'),
     })
     .prefault({}),

@@ -7,6 +7,7 @@ import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { modelRoutes } from './routes/models.js';
 import { runRoutes } from './routes/runs.js';
+import { summaryRoutes } from './routes/summaries.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import type { HttpServices } from './services.js';
 import { rejectUnstorableUrlText } from './urlText.js';
@@ -21,6 +22,7 @@ export function createApp(services: HttpServices): Express {
   app.use(modelRoutes(services, auth));
   app.use(ingestRoutes(services, auth));
   app.use(runRoutes(services, auth));
+  app.use(summaryRoutes(services, auth));
   app.use(webhookRoutes(services, auth));
   app.use((req, _res, next) => {
     next(new NotFoundError(`no route for ${req.method} ${req.path}`));

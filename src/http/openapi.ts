@@ -13,6 +13,7 @@ import {
 import { modelVersionDefinitionSchema } from '../registry/schema.js';
 import { listRunsQuerySchema, runCheckQuerySchema } from './routes/runs.js';
 import { listDeliveriesQuerySchema } from './routes/webhooks.js';
+import { summariesQuerySchema } from './routes/summaries.js';
 import { runViewSchema } from './runView.js';
 import { alertmanagerNotificationSchema } from '../webhooks/alertmanager.js';
 
@@ -50,6 +51,103 @@ function errorResponse(description: string): Schema {
 const auth401 = errorResponse('No valid bearer token');
 const auth403 = errorResponse('The token lacks the required scope');
 const unavailable = errorResponse('The database is unavailable; retry after Retry-After seconds');
+
+const numericSummarySchema: Schema = {
+  type: 'object',
+  required: [
+    'count',
+    'missing',
+    'min',
+    'max',
+    'sum',
+    'sum_squares',
+    'mean',
+    'variance',
+    'quantiles',
+    'rank_error_bound',
+  ],
+  properties: {
+    count: { type: 'integer', description: 'Non-missing values' },
+    missing: { type: 'integer' },
+    min: { type: 'number', nullable: true },
+    max: { type: 'number', nullable: true },
+    sum: { type: 'number' },
+    sum_squares: { type: 'number' },
+    mean: { type: 'number', nullable: true },
+    variance: { type: 'number', nullable: true, description: 'Sample variance (n − 1)' },
+    quantiles: {
+      type: 'object',
+      nullable: true,
+      description: 'p01, p05, p10, p25, p50, p75, p90, p95, p99 from the KLL sketch',
+      additionalProperties: { type: 'number' },
+    },
+    rank_error_bound: {
+      type: 'number',
+      description:
+        'With probability ≥ 0.99 the rank of every quantile is within this of its q (0: exact)',
+    },
+  },
+};
+
+const minuteSummaryWindowSchema: Schema = {
+  type: 'object',
+  required: [
+    'model',
+    'version',
+    'window',
+    'partials',
+    'minutes',
+    'rows',
+    'score',
+    'numeric',
+    'categorical',
+  ],
+  properties: {
+    model: { type: 'string' },
+    version: { type: 'string' },
+    window: {
+      type: 'object',
+      required: ['from', 'to'],
+      description: 'Whole UTC minutes [from, to); to is the end of the current minute',
+      properties: {
+        from: { type: 'string', format: 'date-time' },
+        to: { type: 'string', format: 'date-time' },
+      },
+    },
+    partials: {
+      type: 'integer',
+      description: 'Stored partial summaries merged (one per batch and minute)',
+    },
+    minutes: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['minute', 'rows'],
+        properties: { minute: { type: 'string', format: 'date-time' }, rows: { type: 'integer' } },
+      },
+    },
+    rows: { type: 'integer', description: 'Distinct stored records in the window' },
+    score: { ...numericSummarySchema, nullable: true },
+    numeric: { type: 'object', additionalProperties: numericSummarySchema },
+    categorical: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        required: ['count', 'missing', 'counts'],
+        properties: {
+          count: { type: 'integer' },
+          missing: { type: 'integer' },
+          counts: {
+            type: 'object',
+            description:
+              'Category → count; `__other__` holds the values past 1,000 distinct categories',
+            additionalProperties: { type: 'integer' },
+          },
+        },
+      },
+    },
+  },
+};
 
 const versionPath = [
   { name: 'model', in: 'path', required: true, schema: { type: 'string' } },
@@ -97,6 +195,7 @@ export function buildOpenApiDocument(): Schema {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       schemas: {
+        MinuteSummaryWindow: minuteSummaryWindowSchema,
         PredictionRecord: schemaOf(predictionRecordSchema),
         LabelRecord: schemaOf(labelRecordSchema),
         Rejection: schemaOf(rejectionSchema, 'output'),
@@ -212,6 +311,23 @@ export function buildOpenApiDocument(): Schema {
         get: {
           summary: 'One model version',
           responses: { 200: { description: 'The version' }, 404: errorResponse('Not registered') },
+        },
+      },
+      '/v1/models/{model}/versions/{version}/summaries': {
+        get: {
+          summary:
+            'Minute summaries built at ingest, merged over a window: counts, moments, quantiles with their bound, category counts',
+          parameters: [...versionPath, ...queryParameters(summariesQuerySchema)],
+          responses: {
+            200: {
+              description: 'The merged window',
+              content: { 'application/json': { schema: ref('MinuteSummaryWindow') } },
+            },
+            400: errorResponse('Invalid query'),
+            401: auth401,
+            404: errorResponse('Not registered'),
+            503: unavailable,
+          },
         },
       },
       '/v1/models/{model}/runs': {

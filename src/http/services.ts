@@ -5,6 +5,7 @@ import type { IngestService } from '../ingest/ingestService.js';
 import type { LabelIngest } from '../ingest/labelIngest.js';
 import type { ReferenceImport } from '../ingest/referenceImport.js';
 import type { ModelRegistry } from '../registry/modelRegistry.js';
+import type { MinuteSummaryStore } from '../storage/minuteSummaryStore.js';
 import type { ReferenceStore } from '../storage/referenceStore.js';
 import type { RunStore } from '../storage/runStore.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -22,6 +23,8 @@ export interface HttpServices {
   references: ReferenceImport;
   referenceStore: ReferenceStore;
   runStore: RunStore;
+  /** Minute summaries built at ingest, and the clock that ends their windows. */
+  minuteSummaries: { store: MinuteSummaryStore; now: () => number };
   checks: CheckService;
   /** The webhook outbox: deliveries listing and Alertmanager intake. */
   webhooks: { store: OutboxStore; outbox: WebhookOutbox };

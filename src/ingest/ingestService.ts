@@ -6,8 +6,11 @@
  */
 import type { Config } from '../config/schema.js';
 import { AppError } from '../core/errors.js';
+import { featureLayout } from '../core/featureLayout.js';
 import type { StoredModelVersion } from '../core/model.js';
+import { buildMinuteSummaries, encodeMinuteSummary } from '../drift/minute/index.js';
 import type { ModelRegistry } from '../registry/modelRegistry.js';
+import type { MinuteSummaryStore } from '../storage/minuteSummaryStore.js';
 import type { PoolClient } from '../storage/pool.js';
 import type { PredictionStore } from '../storage/predictionStore.js';
 import {
@@ -66,6 +69,11 @@ export interface IngestOptions {
   maxFutureMs: number;
   maxAgeMs: number;
   now: () => number;
+  /**
+   * Where the minute summaries of stored records go, in the batch's own
+   * transaction (docs/scaling.md, "Summaries at ingest"); none: not built.
+   */
+  minuteSummaries?: MinuteSummaryStore;
 }
 
 export class IngestService {
@@ -168,10 +176,17 @@ export class IngestService {
     }
 
     const versions = [...batch.versions.values()];
-    const result = await this.predictions.write(valid, async (client) => {
-      await this.confirmRevisions(client, versions);
-      if (options.inTransaction) await options.inTransaction(client);
-    });
+    const summaries = this.options.minuteSummaries;
+    const result = await this.predictions.write(
+      valid,
+      async (client) => {
+        await this.confirmRevisions(client, versions);
+        if (options.inTransaction) await options.inTransaction(client);
+      },
+      summaries
+        ? (client, fresh) => summaries.insert(client, minuteSummariesOf(fresh, batch))
+        : undefined,
+    );
 
     this.metrics.ingestRecordsTotal.inc(
       { source, outcome: 'accepted', reason: 'none' },
@@ -258,6 +273,25 @@ export class IngestService {
       throw new AppError('schema_changed', 'a model schema changed during this request; retry it');
     }
   }
+}
+
+/**
+ * The minute summaries of the rows just stored (only those: duplicates were
+ * counted by the batch that stored them), in their JSON form.
+ */
+function minuteSummariesOf(rows: readonly ValidRow[], batch: BatchValidator) {
+  const built = buildMinuteSummaries(rows, (model, version) => {
+    const stored = batch.versions.get(`${model}\u0000${version}`);
+    // Every valid row was validated against a version of the batch.
+    if (!stored) throw new Error(`no schema for ${model} version ${version} in this batch`);
+    return featureLayout(stored.features);
+  });
+  return built.map((entry) => ({
+    model: entry.model,
+    version: entry.version,
+    minuteMs: entry.minuteMs,
+    summary: encodeMinuteSummary(entry.summary),
+  }));
 }
 
 /** Counts, model identity and links of an ingest span (also when the batch failed). */

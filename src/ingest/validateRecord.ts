@@ -27,9 +27,13 @@ export interface ValidRow {
   tuple: Buffer;
   missingFeatures: number;
   ignoredFeatures: number;
-  /** For the latency and score histograms of stored records. */
+  /** For the latency and score histograms and the minute summaries of stored records. */
   latencyMs: number | null;
   score: number | null;
+  /** Numeric features in the version's layout order (null: missing), for the minute summaries. */
+  numValues: readonly (number | null)[];
+  /** Categorical features in the version's layout order (null: missing), for the minute summaries. */
+  catValues: readonly (string | null)[];
 }
 
 export interface RowContext {
@@ -155,6 +159,8 @@ export function buildRow(
       ignoredFeatures: ignored,
       latencyMs: record.latency_ms ?? null,
       score: record.score ?? null,
+      numValues: numeric,
+      catValues: categorical,
     },
   };
 }

@@ -1,12 +1,14 @@
 /**
  * The `retention` job: drops the daily prediction partitions older than
  * `retention.predictionsDays` (storage/retention.ts), then the scheduler
- * claims and hour summaries that nothing reads again.
+ * claims and hour summaries that nothing reads again, then the minute
+ * summaries older than `retention.summariesDays`.
  */
 import type { PartitionManager } from '../storage/partitions.js';
 import type { Pool } from '../storage/pool.js';
 import { applyRetention } from '../storage/retention.js';
 import type { PostgresRunCoordinator } from '../storage/schedulerSlots.js';
+import { MinuteSummaryStore } from '../storage/minuteSummaryStore.js';
 import { SummaryStore } from '../storage/summaryStore.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { Metrics } from '../telemetry/metrics.js';
@@ -21,7 +23,7 @@ const DAY_MS = 86_400_000;
 const SLOT_KEEP_MS = 7 * DAY_MS;
 
 export interface RetentionJobDeps {
-  retention: { schedule: string; predictionsDays: number };
+  retention: { schedule: string; predictionsDays: number; summariesDays: number };
   /** Long deletes and drops: the jobs pool. */
   pool: Pool;
   partitions: PartitionManager;
@@ -46,6 +48,10 @@ export function retentionJob(deps: RetentionJobDeps): ScheduledJob {
       await new SummaryStore(pool).pruneBefore(
         new Date(now() - retention.predictionsDays * DAY_MS),
       );
+      const deleted = await new MinuteSummaryStore(pool).pruneBefore(
+        new Date(now() - retention.summariesDays * DAY_MS),
+      );
+      if (deleted > 0) logger.info({ deleted }, 'retention deleted minute summaries');
     },
   };
 }

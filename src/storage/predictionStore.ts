@@ -6,7 +6,10 @@
  *    the batch (the first occurrence wins), are duplicates;
  * 2. the keys of the fresh rows are COPYed into `prediction_keys`, then the
  *    rows themselves into `predictions`, both in binary COPY format;
- * 3. labels carried by fresh rows are inserted (`ON CONFLICT DO NOTHING`).
+ * 3. labels carried by fresh rows are inserted (`ON CONFLICT DO NOTHING`);
+ * 4. `afterInsert` runs with the fresh rows (the ingest service writes their
+ *    minute summaries there), so whatever it writes commits or rolls back
+ *    with the rows and, like them, never counts a retried record twice.
  *
  * The primary key of `prediction_keys` is what keeps a request id unique per
  * model: a concurrent transaction that stored one of the keys between the
@@ -173,11 +176,15 @@ export class PredictionStore {
   /**
    * Stores the rows. `beforeCopy` runs inside the transaction first: the
    * ingest service uses it to confirm that the schemas it validated against
-   * are still current.
+   * are still current. `afterInsert` runs last in the same transaction with
+   * the rows actually stored (none: not called); it may run twice when the
+   * transaction is retried after a key race, each time with that attempt's
+   * fresh rows.
    */
   async write<R extends RowToWrite>(
     rows: readonly R[],
     beforeCopy?: (client: PoolClient) => Promise<void>,
+    afterInsert?: (client: PoolClient, fresh: readonly R[]) => Promise<void>,
   ): Promise<WriteResult<R>> {
     if (rows.length === 0) return { inserted: 0, duplicates: 0, byStatus: [], fresh: [] };
     await this.partitions.ensureDays(rows.map((row) => dayOf(row.epochMs)));
@@ -186,7 +193,10 @@ export class PredictionStore {
       withTransaction(this.pool, async (client) => {
         if (beforeCopy) await beforeCopy(client);
         const fresh = await this.withoutStoredKeys(client, firsts);
-        if (fresh.length > 0) await this.insert(client, fresh);
+        if (fresh.length > 0) {
+          await this.insert(client, fresh);
+          if (afterInsert) await afterInsert(client, fresh);
+        }
         return fresh;
       });
     let fresh: R[];

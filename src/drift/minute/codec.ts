@@ -169,7 +169,7 @@ function decodeCategorical(
     if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string') {
       fail(at, 'must be a [category, count] pair');
     }
-    const category = entry[0] as string;
+    const category = entry[0];
     const n = countAt(entry[1], `${at}[1]`);
     if (n === 0) fail(`${at}[1]`, 'must be >= 1');
     if (counts.has(category)) fail(at, `repeats category ${JSON.stringify(category)}`);

@@ -20,25 +20,19 @@ function copySketch(sketch: KllSketch, seed: number): KllSketch {
   return KllSketch.fromJSON(sketch.toJSON(), { seed });
 }
 
-function mergeNumeric(
-  a: NumericMinute | undefined,
-  b: NumericMinute | undefined,
-  seed: number,
-): NumericMinute {
-  const first = (a ?? b)!;
-  const second = a === undefined ? undefined : b;
-  const sketch = copySketch(first.sketch, seed);
-  if (second === undefined) return { ...first, sketch };
-  sketch.merge(second.sketch);
-  return {
-    count: first.count + second.count,
-    missing: first.missing + second.missing,
-    min: Math.min(first.min, second.min),
-    max: Math.max(first.max, second.max),
-    sum: first.sum + second.sum,
-    sumSquares: first.sumSquares + second.sumSquares,
-    sketch,
-  };
+function copyNumeric(minute: NumericMinute, seed: number): NumericMinute {
+  return { ...minute, sketch: copySketch(minute.sketch, seed) };
+}
+
+/** Adds `source` into `target` (whose sketch is the caller's own copy). */
+function addNumeric(target: NumericMinute, source: NumericMinute): void {
+  target.count += source.count;
+  target.missing += source.missing;
+  target.min = Math.min(target.min, source.min);
+  target.max = Math.max(target.max, source.max);
+  target.sum += source.sum;
+  target.sumSquares += source.sumSquares;
+  target.sketch.merge(source.sketch);
 }
 
 /**
@@ -68,47 +62,76 @@ function mergeCategorical(
   };
 }
 
+/** A copy whose sketches draw fresh coins from `seed`. */
+function copySummary(summary: MinuteSummary, seed: number): MinuteSummary {
+  const numeric = new Map<string, NumericMinute>();
+  for (const [name, minute] of summary.numeric) {
+    numeric.set(name, copyNumeric(minute, featureSeed(seed, fnv1a32(name))));
+  }
+  return {
+    ...summary,
+    seed,
+    score: copyNumeric(summary.score, featureSeed(seed, 0)),
+    numeric,
+    categorical: new Map(summary.categorical),
+  };
+}
+
+/** Adds `source` into `target`, a summary the caller owns (from copySummary). */
+function addInto(target: MinuteSummary, source: MinuteSummary): void {
+  if (target.k !== source.k) {
+    throw new MinuteSummaryError(
+      `summaries of different k cannot be merged (${target.k}, ${source.k})`,
+    );
+  }
+  target.rows += source.rows;
+  target.maxCategories = Math.max(target.maxCategories, source.maxCategories);
+  addNumeric(target.score, source.score);
+  for (const [name, minute] of source.numeric) {
+    const own = target.numeric.get(name);
+    if (own) addNumeric(own, minute);
+    else target.numeric.set(name, copyNumeric(minute, featureSeed(target.seed, fnv1a32(name))));
+  }
+  for (const name of new Set([...target.categorical.keys(), ...source.categorical.keys()])) {
+    target.categorical.set(
+      name,
+      mergeCategorical(
+        target.categorical.get(name),
+        source.categorical.get(name),
+        target.maxCategories,
+      ),
+    );
+  }
+}
+
 /**
- * The summary of the rows of `a` and `b` together. Features present on one
- * side only are taken from it (a version's schema can gain features only
- * while it has no rows, so this is rare).
+ * The summary of the rows of `a` and `b` together; `a` and `b` are left
+ * unchanged. Features present on one side only are taken from it (a
+ * version's schema can gain features only while it has no rows, so this is
+ * rare).
  * @throws MinuteSummaryError when the sketches' k differ.
  */
 export function mergeMinuteSummaries(a: MinuteSummary, b: MinuteSummary): MinuteSummary {
   if (a.k !== b.k) {
     throw new MinuteSummaryError(`summaries of different k cannot be merged (${a.k}, ${b.k})`);
   }
-  const seed = mixSeeds(a.seed, b.seed);
-  const maxCategories = Math.max(a.maxCategories, b.maxCategories);
-  const numeric = new Map<string, NumericMinute>();
-  for (const name of new Set([...a.numeric.keys(), ...b.numeric.keys()])) {
-    numeric.set(
-      name,
-      mergeNumeric(a.numeric.get(name), b.numeric.get(name), featureSeed(seed, fnv1a32(name))),
-    );
-  }
-  const categorical = new Map<string, CategoricalMinute>();
-  for (const name of new Set([...a.categorical.keys(), ...b.categorical.keys()])) {
-    categorical.set(
-      name,
-      mergeCategorical(a.categorical.get(name), b.categorical.get(name), maxCategories),
-    );
-  }
-  return {
-    rows: a.rows + b.rows,
-    seed,
-    k: a.k,
-    maxCategories,
-    score: mergeNumeric(a.score, b.score, featureSeed(seed, 0)),
-    numeric,
-    categorical,
-  };
+  const merged = copySummary(a, mixSeeds(a.seed, b.seed));
+  addInto(merged, b);
+  return merged;
 }
 
-/** All summaries merged in order; null when there are none. */
+/**
+ * All summaries merged (inputs unchanged): one copy of the first, the others
+ * added into it, so merging m summaries copies one set of sketches, not m.
+ * Null when there are none.
+ */
 export function mergeAllMinuteSummaries(summaries: readonly MinuteSummary[]): MinuteSummary | null {
-  let merged: MinuteSummary | null = null;
-  for (const summary of summaries)
-    merged = merged === null ? summary : mergeMinuteSummaries(merged, summary);
+  const [first, ...rest] = summaries;
+  if (first === undefined) return null;
+  const merged = copySummary(
+    first,
+    rest.reduce((seed, s) => mixSeeds(seed, s.seed), first.seed),
+  );
+  for (const summary of rest) addInto(merged, summary);
   return merged;
 }

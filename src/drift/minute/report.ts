@@ -4,7 +4,8 @@
  * sums, `(Σv² − (Σv)²/n)/(n − 1)`, clamped at 0 against rounding), quantiles
  * p01…p99 from the sketch and the sketch's proven rank-error bound for all
  * quantiles at once (99 %, stats/kllBounds.ts); per categorical feature, the
- * counts with `__other__` for the folded values.
+ * counts with `__other__` for the folded values. Field names are the HTTP
+ * API's (snake_case).
  */
 import { OTHER_CATEGORY, type MinuteSummary, type NumericMinute } from './types.js';
 
@@ -16,13 +17,13 @@ export interface NumericReport {
   min: number | null;
   max: number | null;
   sum: number;
-  sumSquares: number;
+  sum_squares: number;
   mean: number | null;
   variance: number | null;
   /** `p01` … `p99`: estimated quantiles (null when count = 0). */
   quantiles: Record<string, number> | null;
   /** With probability ≥ 0.99 every quantile's rank is within this of its q. */
-  rankErrorBound: number;
+  rank_error_bound: number;
 }
 
 export interface CategoricalReport {
@@ -52,11 +53,11 @@ function numericReport(minute: NumericMinute): NumericReport {
       min: null,
       max: null,
       sum: 0,
-      sumSquares: 0,
+      sum_squares: 0,
       mean: null,
       variance: null,
       quantiles: null,
-      rankErrorBound: 0,
+      rank_error_bound: 0,
     };
   }
   const quantiles: Record<string, number> = {};
@@ -67,12 +68,12 @@ function numericReport(minute: NumericMinute): NumericReport {
     min: minute.min,
     max: minute.max,
     sum: minute.sum,
-    sumSquares: minute.sumSquares,
+    sum_squares: minute.sumSquares,
     mean: minute.sum / n,
     variance:
       n > 1 ? Math.max(0, (minute.sumSquares - (minute.sum * minute.sum) / n) / (n - 1)) : null,
     quantiles,
-    rankErrorBound: minute.sketch.rankErrorBound({ scope: 'all' }),
+    rank_error_bound: minute.sketch.rankErrorBound({ scope: 'all' }),
   };
 }
 

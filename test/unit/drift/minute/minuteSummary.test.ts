@@ -218,6 +218,7 @@ describe('minute summaries: JSON codec', () => {
   });
 
   it('names the first bad field', () => {
+    /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- edits of parsed JSON */
     const json = encodeMinuteSummary(onePass([row(0, 1, 2, 'x', 0.5), row(1, 2, 3, 'y', 0.5)]));
     const bad = (change: (j: Record<string, any>) => void): unknown => {
       const copy = JSON.parse(JSON.stringify(json)) as Record<string, any>;
@@ -250,7 +251,7 @@ describe('minute summaries: report', () => {
     expect(a.variance).toBeCloseTo(841.6666666, 6);
     expect(a.quantiles!.p50).toBe(50);
     expect(a.quantiles!.p99).toBe(99);
-    expect(a.rankErrorBound).toBe(0);
+    expect(a.rank_error_bound).toBe(0);
     expect(report.numeric.b!.quantiles).toBeNull();
     expect(report.score.count).toBe(0);
   });
