@@ -9,6 +9,9 @@
  *   table ends with exactly one row per record.
  * - A drift check run through one replica decides exactly what a single
  *   replica decides on a second database that received each record once.
+ * - The minute summaries built at ingest equal those of the single replica:
+ *   counts, min, max and categories exactly, sums to rounding, quantiles
+ *   within the sketch's bound of the stored values' exact ranks.
  * - A per-second drift schedule runs each slot at most once across the three.
  *   In one process the three share one lease owner name (hostname:pid), so
  *   which replica ran a slot is read from each replica's own run counter;
@@ -63,6 +66,37 @@ interface RunView {
   rows: number | null;
   summary: Record<string, unknown>;
   results?: ResultView[];
+}
+
+interface SummaryNumeric {
+  count: number;
+  missing: number;
+  min: number | null;
+  max: number | null;
+  sum: number;
+  sum_squares: number;
+  quantiles: Record<string, number> | null;
+  rank_error_bound: number;
+}
+
+interface SummaryWindow {
+  rows: number;
+  minutes: { minute: string; rows: number }[];
+  score: SummaryNumeric;
+  numeric: Record<string, SummaryNumeric>;
+  categorical: Record<string, unknown>;
+}
+
+/** Counts, min and max exactly; sums to 12 significant digits (added in another order). */
+function exactNumeric(n: SummaryNumeric) {
+  return {
+    count: n.count,
+    missing: n.missing,
+    min: n.min,
+    max: n.max,
+    sum: Number(n.sum.toPrecision(12)),
+    sum_squares: Number(n.sum_squares.toPrecision(12)),
+  };
 }
 
 /** What a batch is sent as: once, retried after its answer, or retried while in flight. */
@@ -287,6 +321,48 @@ describe('three replicas on one database', () => {
     const served = await call<RunView>(replicas[2]!.url, `/v1/runs/${fleetRun.id}`);
     expect(served.status).toBe(200);
     expect(decision(served.body)).toEqual(decision(fleetRun));
+  });
+
+  it('builds the same minute summaries as one replica that received each record once', async () => {
+    // Runs after the drift test, which sent every record once to `single`.
+    const window = async (url: string) => {
+      const response = await call<SummaryWindow>(
+        url,
+        '/v1/models/churn/versions/1/summaries?window=2h',
+      );
+      expect(response.status).toBe(200);
+      return response.body;
+    };
+    const fleet = await window(replicas[2]!.url);
+    const one = await window(single.url);
+    expect(fleet.rows).toBe(RECORDS);
+    expect(one.rows).toBe(RECORDS);
+    expect(fleet.minutes).toEqual(one.minutes);
+    // Partials differ (batches split differently across minutes and
+    // transactions), so sums agree to rounding; everything else exactly.
+    const exact = (view: SummaryWindow) => ({
+      score: exactNumeric(view.score),
+      numeric: Object.fromEntries(
+        Object.entries(view.numeric).map(([name, n]) => [name, exactNumeric(n)]),
+      ),
+      categorical: view.categorical,
+    });
+    expect(exact(fleet)).toEqual(exact(one));
+    // Quantiles: each within its own bound of the exact ranks of the stored values.
+    const { rows } = await db.query<{ v: number }>(
+      'SELECT num_values[1] AS v FROM predictions ORDER BY 1',
+    );
+    const values = rows.map((r) => r.v);
+    for (const view of [fleet, one]) {
+      const tenure = view.numeric.tenure_months!;
+      for (const [name, y] of Object.entries(tenure.quantiles!)) {
+        const q = Number(name.slice(1)) / 100;
+        const atMost = values.filter((v) => v <= y).length / values.length;
+        const below = values.filter((v) => v < y).length / values.length;
+        expect(atMost, name).toBeGreaterThanOrEqual(q - tenure.rank_error_bound - 1e-12);
+        expect(below, name).toBeLessThanOrEqual(q + tenure.rank_error_bound + 1e-12);
+      }
+    }
   });
 
   it('runs each slot of a per-second schedule at most once across the replicas', async () => {

@@ -23,11 +23,15 @@ import type { HttpServices } from '../services.js';
 /** The longest window one request merges (7 days: 10,080 minutes). */
 export const MAX_SUMMARY_WINDOW_SECONDS = 7 * 86_400;
 
+const WINDOW = /^\d+(s|m|h|d)$/;
+
 export const summariesQuerySchema = z.strictObject({
   window: z
     .string()
-    .regex(/^\d+(s|m|h|d)$/, 'a duration like 30m, 1h or 7d')
+    .regex(WINDOW, 'a duration like 30m, 1h or 7d')
+    // zod runs refinements even after the regex failed, so this one must not throw.
     .refine((text) => {
+      if (!WINDOW.test(text)) return true;
       const seconds = parseDuration(text);
       return seconds >= 60 && seconds <= MAX_SUMMARY_WINDOW_SECONDS;
     }, 'between 1m and 7d')
