@@ -2,8 +2,9 @@
  * kill -9 of the service in the middle of an ingest. Clients send every batch
  * until it is acknowledged (retrying connection failures and 503s), the
  * service is started again, and the table ends with exactly one row per
- * record: on an external PostgreSQL, and on the embedded one, which the
- * restarted service must bring back by itself.
+ * record — and the minute summaries built at ingest count each record once —
+ * on an external PostgreSQL, and on the embedded one, which the restarted
+ * service must bring back by itself.
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
@@ -100,16 +101,24 @@ async function sendUntilAcknowledged(
 interface Counts {
   rows: number;
   distinct: number;
+  /** Rows counted by the minute summaries built at ingest (Σ of every partial's `rows`). */
+  summarised: number;
 }
 
 async function countPredictions(url: string): Promise<Counts> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const result = await client.query<{ rows: string; distinct: string }>(
-      'SELECT count(*) AS rows, count(DISTINCT request_id) AS distinct FROM predictions',
+    const result = await client.query<{ rows: string; distinct: string; summarised: string }>(
+      `SELECT count(*) AS rows, count(DISTINCT request_id) AS distinct,
+              (SELECT coalesce(sum((summary->>'rows')::bigint), 0) FROM minute_summaries) AS summarised
+         FROM predictions`,
     );
-    return { rows: Number(result.rows[0]!.rows), distinct: Number(result.rows[0]!.distinct) };
+    return {
+      rows: Number(result.rows[0]!.rows),
+      distinct: Number(result.rows[0]!.distinct),
+      summarised: Number(result.rows[0]!.summarised),
+    };
   } finally {
     await client.end();
   }
@@ -229,7 +238,7 @@ describe('kill -9 of the service mid-ingest', { timeout: 120_000 }, () => {
       { databaseUrl: url, port: await freePort() },
       () => Promise.resolve(url),
     );
-    expect(outcome.counts).toEqual({ rows: RECORDS, distinct: RECORDS });
+    expect(outcome.counts).toEqual({ rows: RECORDS, distinct: RECORDS, summarised: RECORDS });
     expect(outcome.retriedBatches).toBeGreaterThan(0);
   });
 
@@ -244,7 +253,7 @@ describe('kill -9 of the service mid-ingest', { timeout: 120_000 }, () => {
         return embeddedDatabaseUrl(postmaster.port);
       },
     );
-    expect(outcome.counts).toEqual({ rows: RECORDS, distinct: RECORDS });
+    expect(outcome.counts).toEqual({ rows: RECORDS, distinct: RECORDS, summarised: RECORDS });
     expect(outcome.retriedBatches).toBeGreaterThan(0);
     // The restarted service stopped the server its killed predecessor left running.
     expect(outcome.orphanedPostmasterPid).not.toBeNull();
