@@ -14,7 +14,7 @@
  */
 import { KllSketch } from '../../stats/kll.js';
 import { KLL_DEFAULT_K } from '../../stats/kllBounds.js';
-import { featureSeed, groupSeed } from './seed.js';
+import { featureSeed, fnv1a32, groupSeed } from './seed.js';
 import {
   DEFAULT_MAX_CATEGORIES,
   MINUTE_MS,
@@ -66,9 +66,12 @@ interface Group {
 // allocating per group and feature would cost more than filling it.
 let scratch = new Float64Array(1_024);
 
+/** Slot of a numeric feature in `numValues`, or SCORE_SLOT for the score. */
+const SCORE_SLOT = -1;
+
 function numericMinute(
   rows: readonly MinuteSummaryRow[],
-  read: (row: MinuteSummaryRow) => number | null | undefined,
+  slot: number,
   k: number,
   seed: number,
 ): NumericMinute {
@@ -79,8 +82,9 @@ function numericMinute(
   let max = -Infinity;
   let sum = 0;
   let sumSquares = 0;
-  for (const row of rows) {
-    const value = read(row);
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i]!;
+    const value = slot === SCORE_SLOT ? row.score : row.numValues[slot];
     if (value === null || value === undefined) {
       missing++;
       continue;
@@ -169,10 +173,7 @@ export function buildMinuteSummaries(
     const seed = groupSeed(group.model, group.version, group.minuteMs, group.rows[0]!.requestId);
     const numeric = new Map<string, NumericMinute>();
     layout.numeric.forEach((name, slot) => {
-      numeric.set(
-        name,
-        numericMinute(group.rows, (row) => row.numValues[slot], k, featureSeed(seed, slot + 1)),
-      );
+      numeric.set(name, numericMinute(group.rows, slot, k, featureSeed(seed, fnv1a32(name))));
     });
     const categorical = new Map<string, CategoricalMinute>();
     layout.categorical.forEach((name, slot) => {
@@ -187,7 +188,7 @@ export function buildMinuteSummaries(
         seed,
         k,
         maxCategories,
-        score: numericMinute(group.rows, (row) => row.score, k, featureSeed(seed, 0)),
+        score: numericMinute(group.rows, SCORE_SLOT, k, featureSeed(seed, 0)),
         numeric,
         categorical,
       },

@@ -34,7 +34,7 @@ export function groupSeed(
   return fnv1a32(`${model}\u0000${version}\u0000${minuteMs}\u0000${firstRequestId}`);
 }
 
-/** Seed of the sketch of feature `position` (0: the score, i + 1: numeric feature i). */
+/** Seed of one sketch of a group: `position` 0 for the score, `fnv1a32(name)` for a numeric feature. */
 export function featureSeed(seed: number, position: number): number {
   return mixSeeds(seed, position);
 }
