@@ -64,7 +64,9 @@ export class MinuteSummaryStore {
 
   /** Deletes the partials of minutes before `cutoff`; returns how many. */
   async pruneBefore(cutoff: Date): Promise<number> {
-    const result = await this.pool.query('DELETE FROM minute_summaries WHERE minute < $1', [cutoff]);
+    const result = await this.pool.query('DELETE FROM minute_summaries WHERE minute < $1', [
+      cutoff,
+    ]);
     return result.rowCount ?? 0;
   }
 }
