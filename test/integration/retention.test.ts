@@ -12,6 +12,10 @@ import { dayOf, PartitionManager, partitionName } from '../../src/storage/partit
 import { createPool, type Pool } from '../../src/storage/pool.js';
 import { PredictionStore } from '../../src/storage/predictionStore.js';
 import { applyRetention } from '../../src/storage/retention.js';
+import { MinuteSummaryStore } from '../../src/storage/minuteSummaryStore.js';
+import { retentionJob } from '../../src/scheduler/retentionJob.js';
+import { Metrics } from '../../src/telemetry/metrics.js';
+import { createLogger } from '../../src/telemetry/logger.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { CHURN_FEATURES, churnRecord } from '../helpers/records.js';
 
@@ -111,5 +115,52 @@ describe('applyRetention', () => {
       droppedPartitions: [],
       deletedKeys: 0,
     });
+  });
+});
+
+describe('the retention job and minute summaries', () => {
+  let database: TestDatabase;
+  let pool: Pool;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    pool = createPool({ url: database.url, max: 2 });
+    await migrate(pool);
+  });
+
+  afterAll(async () => {
+    await pool?.end();
+    await database?.drop();
+  });
+
+  it('deletes the minute summaries older than retention.summariesDays and keeps the rest', async () => {
+    const store = new MinuteSummaryStore(pool);
+    const minute = (daysAgo: number) => Math.floor((NOW_MS - daysAgo * DAY_MS) / 60_000) * 60_000;
+    const client = await pool.connect();
+    try {
+      await store.insert(
+        client,
+        [401, 400.5, 399, 0].map((daysAgo) => ({
+          model: 'churn',
+          version: '1',
+          minuteMs: minute(daysAgo),
+          summary: { daysAgo },
+        })),
+      );
+    } finally {
+      client.release();
+    }
+    const job = retentionJob({
+      retention: { schedule: '23 * * * *', predictionsDays: 30, summariesDays: 400 },
+      pool,
+      partitions: new PartitionManager(pool),
+      coordinator: { pruneSlots: () => Promise.resolve(0) },
+      metrics: new Metrics(),
+      logger: createLogger('silent'),
+      now: () => NOW_MS,
+    });
+    await job.run(new Date(NOW_MS));
+    const kept = await store.load('churn', '1', 0, NOW_MS + DAY_MS);
+    expect(kept.map((entry) => entry.summary)).toEqual([{ daysAgo: 399 }, { daysAgo: 0 }]);
   });
 });
