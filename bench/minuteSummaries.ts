@@ -10,8 +10,16 @@
  * - `hour`: spread over an hour (the ingest benchmark's records), ≈ 60
  *   groups of ≈ 17 rows per batch — the worst case for per-group costs.
  *
- *     npx tsx bench/minuteSummaries.ts [--batches 200]
+ * With `--database URL`, also PostgreSQL's CPU per row for inserting the
+ * one-minute partials (one INSERT per batch into a temporary jsonb table,
+ * CPU of the backend from /proc, Linux only), as stored today and with the
+ * sketch levels as base64 of float64 instead of JSON numbers (an alternative
+ * not built).
+ *
+ *     npx tsx bench/minuteSummaries.ts [--batches 200] [--database postgres://…]
  */
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
 import { buildMinuteSummaries, encodeMinuteSummary } from '../src/drift/minute/index.js';
 import type { MinuteSummaryRow } from '../src/drift/minute/index.js';
 import {
@@ -25,6 +33,8 @@ import {
 const BATCH = 1_000;
 const batchesArg = process.argv.indexOf('--batches');
 const BATCHES = batchesArg > 0 ? Number(process.argv[batchesArg + 1]) : 200;
+const databaseArg = process.argv.indexOf('--database');
+const DATABASE_URL = databaseArg > 0 ? process.argv[databaseArg + 1] : undefined;
 const layout = { numeric: NUMERIC_FEATURES, categorical: CATEGORICAL_FEATURES };
 const END_MS = Date.UTC(2026, 11, 3, 12, 0, 0);
 
@@ -76,3 +86,66 @@ for (const name of ['one-minute', 'hour'] as const) {
       `${(groups / BATCHES).toFixed(1)} partials/batch, JSON ${(bytes / rows).toFixed(0)} B/row (${(bytes / groups / 1024).toFixed(1)} KiB/partial)`,
   );
 }
+
+interface SketchLike {
+  levels: number[][];
+}
+interface NumericLike {
+  sketch: SketchLike;
+}
+
+/** The same summary with each sketch level as base64 of its float64 items. */
+function withBase64Levels(json: ReturnType<typeof encodeMinuteSummary>): unknown {
+  const convert = <T extends NumericLike>(numeric: T) => ({
+    ...numeric,
+    sketch: {
+      ...numeric.sketch,
+      levels: numeric.sketch.levels.map((level) =>
+        Buffer.from(Float64Array.from(level).buffer).toString('base64'),
+      ),
+    },
+  });
+  return { ...json, score: convert(json.score), numeric: json.numeric.map(convert) };
+}
+
+async function postgresCost(url: string): Promise<void> {
+  const texts: string[] = [];
+  const base64: string[] = [];
+  for (const batch of batches('one-minute')) {
+    for (const entry of buildMinuteSummaries(batch, () => layout)) {
+      const json = encodeMinuteSummary(entry.summary);
+      texts.push(JSON.stringify(json));
+      base64.push(JSON.stringify(withBase64Levels(json)));
+    }
+  }
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('CREATE TEMP TABLE bench_minute_summaries (summary jsonb)');
+    const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    const backendCpuMs = (): number => {
+      const fields = readFileSync(`/proc/${rows[0]!.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10; // clock ticks of 10 ms
+    };
+    const records = BATCH * BATCHES;
+    for (const [name, list] of [
+      ['jsonb, numbers', texts],
+      ['jsonb, base64', base64],
+    ] as const) {
+      const before = backendCpuMs();
+      for (const text of list) {
+        await client.query('INSERT INTO bench_minute_summaries (summary) VALUES ($1::jsonb)', [
+          text,
+        ]);
+      }
+      const bytes = list.reduce((sum, text) => sum + text.length, 0);
+      console.log(
+        `postgres   ${name.padEnd(15)} ${(((backendCpuMs() - before) * 1000) / records).toFixed(2)} µs/row of backend CPU, ${(bytes / records).toFixed(0)} B/row sent`,
+      );
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+if (DATABASE_URL !== undefined) await postgresCost(DATABASE_URL);
