@@ -236,6 +236,12 @@ describe('minute summaries: JSON codec', () => {
       /category counts/,
     );
     expect(() => decodeMinuteSummary(bad((j) => (j.score.sketch.n = 7)))).toThrow(/score\.sketch/);
+    expect(() => decodeMinuteSummary(bad((j) => (j.numeric[0].sketch.levels[0] = 'AAA*')))).toThrow(
+      /numeric\[0\]\.sketch\.levels\[0\]: must be base64/,
+    );
+    expect(() => decodeMinuteSummary(bad((j) => (j.numeric[0].sketch.levels[0] = 'AAAA')))).toThrow(
+      /not whole float64s/,
+    );
     expect(() => decodeMinuteSummary(bad((j) => j.categorical[0].counts.push(['x', 1])))).toThrow(
       MinuteSummaryError,
     );
