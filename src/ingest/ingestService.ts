@@ -29,7 +29,7 @@ import type { Metrics } from '../telemetry/metrics.js';
 import { spanContextFromTraceparent, withSpan, type Link, type Span } from '../telemetry/tracer.js';
 import { BatchValidator } from './batchValidator.js';
 import { KNOWN_STATUSES } from './recordSchema.js';
-import type { RawRecord, RecordSplitter } from './recordSplitter.js';
+import { feedRecords, type RawRecord, type RecordSplitter } from './recordSplitter.js';
 import type { ValidRow } from './validateRecord.js';
 import type { Rejection } from './rejection.js';
 
@@ -94,18 +94,7 @@ export class IngestService {
     splitter: RecordSplitter,
     request: IngestRequestContext = {},
   ): Promise<IngestResult> {
-    return this.traced(request, async (batch) => {
-      for await (const chunk of body) {
-        for (const raw of splitter.push(chunk as Buffer)) {
-          const pending = batch.add(raw);
-          if (pending) await pending;
-        }
-      }
-      for (const raw of splitter.end()) {
-        const pending = batch.add(raw);
-        if (pending) await pending;
-      }
-    });
+    return this.traced(request, (batch) => feedRecords(body, splitter, (raw) => batch.add(raw)));
   }
 
   /** Same as ingestStream for records already split (tests, file tailing). */

@@ -9,7 +9,7 @@ import type { ModelRegistry } from '../registry/modelRegistry.js';
 import type { LabelStore, LabelRow } from '../storage/labelStore.js';
 import type { Metrics } from '../telemetry/metrics.js';
 import { labelRecordSchema } from './recordSchema.js';
-import type { RawRecord, RecordSplitter } from './recordSplitter.js';
+import { feedRecords, type RawRecord, type RecordSplitter } from './recordSplitter.js';
 import { RejectionList } from './rejectionList.js';
 import { checkText } from './textCheck.js';
 import { parseTimestamp, type TimestampBounds } from './timestamp.js';
@@ -50,16 +50,7 @@ export class LabelIngest {
     splitter: RecordSplitter,
   ): Promise<LabelIngestResult> {
     const batch = this.newBatch();
-    for await (const chunk of body) {
-      for (const raw of splitter.push(chunk as Buffer)) {
-        const pending = batch.add(raw);
-        if (pending) await pending;
-      }
-    }
-    for (const raw of splitter.end()) {
-      const pending = batch.add(raw);
-      if (pending) await pending;
-    }
+    await feedRecords(body, splitter, (raw) => batch.add(raw));
     return this.storeBatch(batch);
   }
 

@@ -224,3 +224,25 @@ export class JsonArraySplitter implements RecordSplitter {
     out.push(rawRecord(this.nextIndex++, trimWhitespace(bytes)));
   }
 }
+
+/**
+ * Hands each record of a streamed body to `add` as it is split off. `add`
+ * answers synchronously in the common case and returns a promise only when it
+ * must wait (a first lookup), so a batch does not pay a promise per record.
+ */
+export async function feedRecords(
+  body: AsyncIterable<unknown>,
+  splitter: RecordSplitter,
+  add: (raw: RawRecord) => Promise<void> | undefined,
+): Promise<void> {
+  for await (const chunk of body) {
+    for (const raw of splitter.push(chunk as Buffer)) {
+      const pending = add(raw);
+      if (pending) await pending;
+    }
+  }
+  for (const raw of splitter.end()) {
+    const pending = add(raw);
+    if (pending) await pending;
+  }
+}

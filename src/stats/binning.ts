@@ -49,16 +49,25 @@ export function quantileBinEdges(sortedReference: Float64Array, bins: number): n
   return edges;
 }
 
-/** Index of the bin of `value`: the number of edges ≤ value (binary search). */
-export function binIndex(edges: ArrayLike<number>, value: number): number {
+/**
+ * How many values of an ascending array are ≤ x (the upper bound, by binary
+ * search): the rank of x in a sorted sample, or the bin of x given edges.
+ * @example countAtMost([1, 2, 2, 3], 2) === 3
+ */
+export function countAtMost(sorted: ArrayLike<number>, x: number): number {
   let lo = 0;
-  let hi = edges.length;
+  let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (edges[mid]! <= value) lo = mid + 1;
+    if (sorted[mid]! <= x) lo = mid + 1;
     else hi = mid;
   }
   return lo;
+}
+
+/** Index of the bin of `value`: the number of edges ≤ value. */
+export function binIndex(edges: ArrayLike<number>, value: number): number {
+  return countAtMost(edges, value);
 }
 
 function checkEdges(edges: ArrayLike<number>): void {

@@ -36,6 +36,7 @@ export {
   quantileSorted,
   quantileBinEdges,
   binIndex,
+  countAtMost,
   binCounts,
   binCountsSorted,
 } from './binning.js';

@@ -76,6 +76,7 @@ import {
   type KllRankErrorScope,
 } from './kllBounds.js';
 import { KLL_JSON_VERSION, validateKllSketchJson, type KllSketchJson } from './kllJson.js';
+import { countAtMost } from './binning.js';
 import { createRandom } from './random.js';
 import { assertProbability, StatisticsInputError } from './validate.js';
 
@@ -145,18 +146,6 @@ function randomSource(options: KllSketchOptions): () => number {
   }
   const generator = createRandom(seed);
   return () => generator.next();
-}
-
-/** Index of the first element > x in an ascending array (upper bound). */
-function countAtMost(sorted: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**

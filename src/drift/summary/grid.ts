@@ -24,7 +24,7 @@
  *   so discrete features get one bin per frequent value.
  */
 import type { NumericFeatureProfile } from '../../core/referenceProfile.js';
-import { quantileSorted } from '../../stats/index.js';
+import { countAtMost, quantileSorted } from '../../stats/index.js';
 
 /** Default number of quantile steps of the grid (≈ 1/2000 of the reference per bin). */
 export const DEFAULT_SUMMARY_BINS = 2000;
@@ -125,18 +125,6 @@ function countBelow(sorted: Float64Array, x: number): number {
   return lo;
 }
 
-/** Number of sorted values at or below `x` (upper bound). */
-function countAtOrBelow(sorted: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * 64-bit fingerprint (two 32-bit multiply–xor lanes, hex) of the edges' bit
  * patterns. It tells grids apart; it is not meant to resist forgery.
@@ -194,7 +182,7 @@ export function summaryGrid(
   const referenceAtOrBelow = new Float64Array(edges.length);
   for (let e = 0; e < edges.length; e++) {
     referenceBelow[e] = countBelow(sorted, edges[e]!);
-    referenceAtOrBelow[e] = countAtOrBelow(sorted, edges[e]!);
+    referenceAtOrBelow[e] = countAtMost(sorted, edges[e]!);
   }
   return {
     bins,
