@@ -12,31 +12,18 @@ import {
 } from '../../src/drift/minute/index.js';
 import { CHURN_DEFINITION, churnRecord } from '../helpers/records.js';
 import { call, ndjson, startTestService, type TestService } from '../helpers/service.js';
+import type { MinuteSummaryReport } from '../../src/drift/minute/report.js';
 
 interface IngestBody {
   accepted: number;
   duplicates: number;
 }
 
-interface NumericView {
-  count: number;
-  missing: number;
-  min: number | null;
-  max: number | null;
-  sum: number;
-  sum_squares: number;
-  quantiles: Record<string, number> | null;
-  rank_error_bound: number;
-}
-
-interface WindowView {
-  rows: number;
+/** The summaries endpoint's answer: the merged report and the minutes and partials it covers. */
+type WindowView = MinuteSummaryReport & {
   partials: number;
   minutes: { minute: string; rows: number }[];
-  score: NumericView;
-  numeric: Record<string, NumericView>;
-  categorical: Record<string, { count: number; missing: number; counts: Record<string, number> }>;
-}
+};
 
 const NUMERIC = ['tenure_months', 'monthly_charges', 'support_calls'];
 

@@ -29,6 +29,8 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { CHURN_DEFINITION } from '../helpers/records.js';
 import { call, ndjson, startTestService, type TestService } from '../helpers/service.js';
 import { until } from '../helpers/until.js';
+import type { RunView } from '../../src/core/run.js';
+import type { MinuteSummaryReport, NumericReport } from '../../src/drift/minute/report.js';
 
 const REPLICAS = 3;
 const BATCHES = 60;
@@ -45,50 +47,11 @@ interface IngestBody {
   rejected: unknown[];
 }
 
-interface ResultView {
-  feature: string;
-  test: string;
-  status: string;
-  statistic: number | null;
-  p_value: number | null;
-  adjusted_p_value: number | null;
-  effect_size: number | null;
-  drifted: boolean;
-  n_reference: number;
-  n_current: number;
-  missing_current: number;
-}
-
-interface RunView {
-  id: number;
-  status: string;
-  path: string | null;
-  rows: number | null;
-  summary: Record<string, unknown>;
-  results?: ResultView[];
-}
-
-interface SummaryNumeric {
-  count: number;
-  missing: number;
-  min: number | null;
-  max: number | null;
-  sum: number;
-  sum_squares: number;
-  quantiles: Record<string, number> | null;
-  rank_error_bound: number;
-}
-
-interface SummaryWindow {
-  rows: number;
-  minutes: { minute: string; rows: number }[];
-  score: SummaryNumeric;
-  numeric: Record<string, SummaryNumeric>;
-  categorical: Record<string, unknown>;
-}
+/** The summaries endpoint's answer: the merged report and the minutes it covers. */
+type SummaryWindow = MinuteSummaryReport & { minutes: { minute: string; rows: number }[] };
 
 /** Counts, min and max exactly; sums to 12 significant digits (added in another order). */
-function exactNumeric(n: SummaryNumeric) {
+function exactNumeric(n: NumericReport) {
   return {
     count: n.count,
     missing: n.missing,
