@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { benchRecords, toNdjsonLine } from './ingestRecords.js';
+import { postNdjson } from './lib/postNdjson.js';
 
 export interface ClientSummary {
   event: 'done';
@@ -62,39 +63,6 @@ function buildBodies(records: number, batch: number, seed: number, endMs: number
   return bodies;
 }
 
-function post(
-  agent: http.Agent,
-  target: URL,
-  body: Buffer,
-): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      target,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/x-ndjson',
-          'content-length': String(body.length),
-        },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          resolve({
-            status: response.statusCode ?? 0,
-            text: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-        response.on('error', reject);
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -134,7 +102,7 @@ async function main(): Promise<void> {
       const body = bodies[index]!;
       const expected = index === bodies.length - 1 ? records - batch * index : batch;
       const started = performance.now();
-      const response = await post(agent, target, body);
+      const response = await postNdjson(agent, target, body);
       latencies.push(performance.now() - started);
       if (response.status !== 200) {
         throw new Error(`batch ${index}: HTTP ${response.status}: ${response.text.slice(0, 500)}`);

@@ -56,6 +56,7 @@ import { demoFeatures, demoRows } from '../src/demo/demoData.js';
 import { modelManifestSchema } from '../src/registry/schema.js';
 import { assembleInputs, SessionCache } from '../src/scoring/index.js';
 import { createLogger } from '../src/telemetry/logger.js';
+import { postNdjson } from './lib/postNdjson.js';
 import {
   databaseUrlFor,
   fmtInt,
@@ -367,56 +368,31 @@ interface Outcome {
 function post(agent: http.Agent, target: URL, body: Buffer): Promise<Omit<Outcome, 'offsetMs'>> {
   const sentAtMs = Date.now();
   const started = performance.now();
-  return new Promise((resolve) => {
-    let settled = false;
-    const finish = (status: string, text: string): void => {
-      if (settled) return;
-      settled = true;
-      let answer: IngestAnswer = {};
-      if (status === '200') {
-        try {
-          answer = JSON.parse(text) as IngestAnswer;
-        } catch {
-          status = 'bad-json';
-        }
+  const outcome = (status: string, text: string): Omit<Outcome, 'offsetMs'> => {
+    let answer: IngestAnswer = {};
+    if (status === '200') {
+      try {
+        answer = JSON.parse(text) as IngestAnswer;
+      } catch {
+        status = 'bad-json';
       }
-      resolve({
-        sentAtMs,
-        latencyMs: performance.now() - started,
-        status,
-        records: 0,
-        accepted: answer.accepted ?? 0,
-        duplicates: answer.duplicates ?? 0,
-        rejected: answer.rejected_count ?? answer.rejected?.length ?? 0,
-        detail: status === '200' ? '' : text.slice(0, 300),
-      });
+    }
+    return {
+      sentAtMs,
+      latencyMs: performance.now() - started,
+      status,
+      records: 0,
+      accepted: answer.accepted ?? 0,
+      duplicates: answer.duplicates ?? 0,
+      rejected: answer.rejected_count ?? answer.rejected?.length ?? 0,
+      detail: status === '200' ? '' : text.slice(0, 300),
     };
-    const request = http.request(
-      target,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/x-ndjson',
-          'content-length': String(body.length),
-        },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          finish(String(response.statusCode ?? 0), Buffer.concat(chunks).toString('utf8')),
-        );
-        response.on('error', (error) => finish('error', error.message));
-      },
-    );
-    request.setTimeout(REQUEST_TIMEOUT_MS, () => {
-      finish('timeout', `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`);
-      request.destroy();
-    });
-    request.on('error', (error) => finish('error', error.message));
-    request.end(body);
-  });
+  };
+  return postNdjson(agent, target, body, REQUEST_TIMEOUT_MS).then(
+    ({ status, text }) => outcome(String(status), text),
+    (error: Error & { timedOut?: boolean }) =>
+      outcome(error.timedOut === true ? 'timeout' : 'error', error.message),
+  );
 }
 
 // ---------------------------------------------------------------- traffic
