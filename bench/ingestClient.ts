@@ -4,17 +4,26 @@
  * NDJSON batch body before timing, prints `{"event":"ready"}`, waits for a
  * line on stdin, then POSTs the bodies over `concurrency` keep-alive
  * connections and prints one JSON summary line. Any response other than 200
- * with every record accepted aborts the run.
+ * with every record accepted aborts the run. Each batch carries an
+ * `Idempotency-Key` (model, seed and batch index), as the log shipper sends one.
  *
  *   node --import tsx bench/ingestClient.ts --url http://127.0.0.1:PORT \
- *     --records 500000 --batch 1000 --concurrency 4 --seed 1 --end-ms <epoch ms>
+ *     --records 500000 --batch 1000 --concurrency 4 --seed 1 --end-ms <epoch ms> \
+ *     [--model bench] [--timestamps arrival|random]
  */
 import http from 'node:http';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { benchRecords, toNdjsonLine } from './ingestRecords.js';
+import {
+  benchRecords,
+  BENCH_MODEL,
+  TIMESTAMP_LAYOUTS,
+  toNdjsonLine,
+  type GenerateOptions,
+  type TimestampLayout,
+} from './ingestRecords.js';
 import { postNdjson } from './lib/postNdjson.js';
 
 export interface ClientSummary {
@@ -49,10 +58,10 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
 }
 
-function buildBodies(records: number, batch: number, seed: number, endMs: number): Buffer[] {
+function buildBodies(generate: GenerateOptions, batch: number): Buffer[] {
   const bodies: Buffer[] = [];
   let lines: string[] = [];
-  for (const record of benchRecords({ count: records, seed, endMs })) {
+  for (const record of benchRecords(generate)) {
     lines.push(toNdjsonLine(record));
     if (lines.length === batch) {
       bodies.push(Buffer.from(`${lines.join('\n')}\n`));
@@ -72,8 +81,13 @@ async function main(): Promise<void> {
       concurrency: { type: 'string', default: '4' },
       seed: { type: 'string', default: '1' },
       'end-ms': { type: 'string' },
+      model: { type: 'string', default: BENCH_MODEL },
+      timestamps: { type: 'string', default: 'arrival' },
     },
   });
+  const timestamps = values.timestamps as TimestampLayout;
+  if (!TIMESTAMP_LAYOUTS.includes(timestamps))
+    throw new Error(`--timestamps must be one of ${TIMESTAMP_LAYOUTS.join(', ')}`);
   if (!values.url) throw new Error('--url is required');
   const records = positiveInt('records', values.records);
   const batch = positiveInt('batch', values.batch);
@@ -82,7 +96,10 @@ async function main(): Promise<void> {
   const endMs =
     values['end-ms'] === undefined ? Date.now() : positiveInt('end-ms', values['end-ms']);
 
-  const bodies = buildBodies(records, batch, seed, endMs);
+  const bodies = buildBodies(
+    { count: records, seed, endMs, timestamps, model: values.model },
+    batch,
+  );
   const bodyBytes = bodies.reduce((sum, body) => sum + body.length, 0);
   const target = new URL('/v1/predictions', values.url);
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
@@ -102,7 +119,13 @@ async function main(): Promise<void> {
       const body = bodies[index]!;
       const expected = index === bodies.length - 1 ? records - batch * index : batch;
       const started = performance.now();
-      const response = await postNdjson(agent, target, body);
+      const response = await postNdjson(
+        agent,
+        target,
+        body,
+        undefined,
+        `${values.model}-${seed}-${index}`,
+      );
       latencies.push(performance.now() - started);
       if (response.status !== 200) {
         throw new Error(`batch ${index}: HTTP ${response.status}: ${response.text.slice(0, 500)}`);

@@ -3,8 +3,12 @@
  * seed so that the load client (NDJSON bodies) and the orchestrator (the CSV
  * for the `psql \copy` baseline) produce exactly the same rows.
  *
- * Shape: model `bench` version `1`, 20 numeric features f0..f19 and 5
- * categorical features c0..c4, timestamps within the hour before `endMs`.
+ * Shape: model `bench` (or another name) version `1`, 20 numeric features
+ * f0..f19 and 5 categorical features c0..c4, timestamps within the hour
+ * before `endMs` — rising in record order (`arrival`, what a live shipper
+ * sends: a batch's records fall in one or two minutes) or drawn at random in
+ * the hour (`random`, the layout of the figures before issue 12, where every
+ * batch touches about 60 minutes and so builds about 60 minute summaries).
  * Numeric features mix full-precision doubles (f0..f9), counts (f10..f14) and
  * two-decimal amounts (f15..f19); about 1 % of numeric values are null
  * (missing), as real serving logs have.
@@ -36,6 +40,7 @@ export function benchVersionDefinition(): Record<string, unknown> {
 }
 
 export interface BenchRecord {
+  model: string;
   requestId: string;
   epochMs: number;
   numeric: (number | null)[];
@@ -51,7 +56,14 @@ export interface GenerateOptions {
   seed: number;
   /** Timestamps fall in [endMs − 1 h, endMs). */
   endMs: number;
+  /** Default `random` (what bench/storage.ts and bench/minuteSummaries.ts measured with). */
+  timestamps?: TimestampLayout;
+  /** Default BENCH_MODEL. */
+  model?: string;
 }
+
+export type TimestampLayout = 'arrival' | 'random';
+export const TIMESTAMP_LAYOUTS: readonly TimestampLayout[] = ['arrival', 'random'];
 
 function pick<T>(values: readonly T[], u: number): T {
   return values[Math.min(values.length - 1, Math.floor(u * values.length))]!;
@@ -67,6 +79,9 @@ function hex8(u: number): string {
 export function* benchRecords(options: GenerateOptions): Generator<BenchRecord> {
   const random = createRandom(options.seed);
   const seedHex = options.seed.toString(16).padStart(4, '0');
+  const model = options.model ?? BENCH_MODEL;
+  const arrival = options.timestamps === 'arrival';
+  const slotMs = HOUR_MS / options.count;
   for (let i = 0; i < options.count; i++) {
     const numeric: (number | null)[] = [];
     for (let f = 0; f < NUMERIC_FEATURES.length; f++) {
@@ -86,11 +101,18 @@ export function* benchRecords(options: GenerateOptions): Generator<BenchRecord> 
     ];
     const score = random.next();
     const roll = random.next();
+    // Seed and index make ids unique across runs of one database; the random
+    // part makes them look like real ones.
+    const requestId = `${seedHex}${i.toString(16).padStart(8, '0')}-${hex8(random.next())}-${hex8(random.next())}`;
+    // Drawn in both layouts (in the order of old), so that every other value
+    // is the same in both.
+    const randomOffsetMs = Math.floor(random.next() * HOUR_MS);
     yield {
-      // Seed and index make ids unique across runs of one database; the random
-      // part makes them look like real ones.
-      requestId: `${seedHex}${i.toString(16).padStart(8, '0')}-${hex8(random.next())}-${hex8(random.next())}`,
-      epochMs: options.endMs - 1 - Math.floor(random.next() * HOUR_MS),
+      model,
+      requestId,
+      epochMs: arrival
+        ? options.endMs - HOUR_MS + Math.floor(i * slotMs)
+        : options.endMs - 1 - randomOffsetMs,
       numeric,
       categorical,
       score,
@@ -107,7 +129,7 @@ export function toNdjsonLine(record: BenchRecord): string {
   NUMERIC_FEATURES.forEach((name, f) => (features[name] = record.numeric[f] ?? null));
   CATEGORICAL_FEATURES.forEach((name, c) => (features[name] = record.categorical[c] ?? null));
   return JSON.stringify({
-    model: BENCH_MODEL,
+    model: record.model,
     model_version: BENCH_VERSION,
     request_id: record.requestId,
     timestamp: new Date(record.epochMs).toISOString(),
@@ -137,7 +159,7 @@ export function toCsvLine(record: BenchRecord): string {
   const numeric = `{${record.numeric.map((value) => (value === null ? 'NULL' : String(value))).join(',')}}`;
   const categorical = `{${record.categorical.join(',')}}`;
   return [
-    BENCH_MODEL,
+    record.model,
     BENCH_VERSION,
     record.requestId,
     new Date(record.epochMs).toISOString(),

@@ -1,6 +1,7 @@
 /**
- * Helpers shared by the benchmarks in bench/: options, /proc accounting, the
- * service as a child process, and the bench database.
+ * Helpers shared by the benchmarks in bench/: options, /proc and CPU
+ * accounting, the service as a child process and its configuration, the
+ * ingest load client, and the bench database and what PostgreSQL wrote.
  */
 export { fmtInt, positiveInt } from './options.js';
 export {
@@ -31,3 +32,27 @@ export {
   type BenchDatabase,
 } from './database.js';
 export { bestOf, type Timed } from './timing.js';
+export {
+  cpuBetween,
+  othersCpu,
+  printCpu,
+  snapshotCpu,
+  type CpuSnapshot,
+  type CpuUse,
+} from './cpu.js';
+export { runLoadClient, type LoadOptions, type LoadRun } from './loadClient.js';
+export {
+  snapshotWrites,
+  writtenSince,
+  type Written,
+  type WriteSnapshot,
+} from './postgresWrites.js';
+export {
+  fractionText,
+  KEEP_ALL_BELOW_PER_SECOND,
+  rawStorageSupported,
+  sampleFractionFor,
+  writeServiceConfig,
+  type RawMode,
+  type ServiceConfigOptions,
+} from './serviceConfig.js';

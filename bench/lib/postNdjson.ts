@@ -9,13 +9,16 @@ export interface PostAnswer {
 /**
  * POSTs `body` as NDJSON and resolves with the status and the answer's text;
  * rejects on a connection error, or with `timedOut: true` when no answer
- * came within `timeoutMs` (the request is then destroyed).
+ * came within `timeoutMs` (the request is then destroyed). With
+ * `idempotencyKey`, the batch carries it as `Idempotency-Key`, as the log
+ * shipper sends one per batch (a service that does not read it ignores it).
  */
 export function postNdjson(
   agent: http.Agent,
   target: URL,
   body: Buffer,
   timeoutMs?: number,
+  idempotencyKey?: string,
 ): Promise<PostAnswer> {
   return new Promise((resolve, reject) => {
     const request = http.request(
@@ -26,6 +29,7 @@ export function postNdjson(
         headers: {
           'content-type': 'application/x-ndjson',
           'content-length': String(body.length),
+          ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
         },
       },
       (response) => {
