@@ -1,9 +1,11 @@
 /**
- * The synthetic data of the drift-check benchmark (bench/check.ts): a
- * reference and a window of model `bench` version `1` (20 numeric features
+ * The synthetic data of the drift-check benchmark (bench/check/): a
+ * reference and windows of model `bench` (20 numeric features
  * f0..f19, 5 categorical c0..c4, a score), generated column-wise from a seed,
- * and their encodings — binary COPY rows for PostgreSQL, row-major float64
- * matrices for the SciPy baseline. Both sides get the very same doubles.
+ * in chunks so that a 10M-row window is never whole in memory, and their
+ * encodings — binary COPY rows for PostgreSQL, the rows the minute-summary
+ * builder reads, row-major float64 matrices for the SciPy baseline. Every
+ * side gets the very same doubles.
  *
  * Shapes (as in bench/ingestRecords.ts): f0..f9 full-precision normals,
  * f10..f14 counts (many ties), f15..f19 two-decimal log-normal amounts. No
@@ -19,11 +21,11 @@
  * Every other feature and the score have the reference's distribution.
  */
 import type { FeatureSpec } from '../src/core/model.js';
+import type { MinuteSummaryRow } from '../src/drift/minute/index.js';
 import { createRandom, type SeededRandom } from '../src/stats/index.js';
 import { PREDICTION_COLUMNS } from '../src/storage/predictionRow.js';
 
 export const BENCH_MODEL = 'bench';
-export const BENCH_VERSION = '1';
 export const NUMERIC_COUNT = 20;
 export const CATEGORICAL_COUNT = 5;
 export const NUMERIC_FEATURES = Array.from({ length: NUMERIC_COUNT }, (_, i) => `f${i}`);
@@ -81,19 +83,43 @@ function categoryIndex(random: SeededRandom, c: number, drifted: boolean): numbe
   return Math.min(size - 1, Math.floor(u * size));
 }
 
-/** `rows` rows from `seed`; `drifted` applies the window's drift. */
-export function benchColumns(rows: number, seed: number, drifted: boolean): BenchColumns {
+/** Columns of rows [firstRow, firstRow + rows) of a longer generated sequence. */
+export interface ColumnChunk extends BenchColumns {
+  firstRow: number;
+}
+
+/**
+ * `rows` rows from `seed` in chunks of `chunkRows` (the last may be
+ * shorter), so that a window of 10M rows never needs to be in memory whole;
+ * `drifted` applies the window's drift. The values do not depend on
+ * `chunkRows`.
+ */
+export function* benchColumnChunks(
+  rows: number,
+  seed: number,
+  drifted: boolean,
+  chunkRows = 20_000,
+): Generator<ColumnChunk> {
   const random = createRandom(seed);
-  const numeric = Array.from({ length: NUMERIC_COUNT }, () => new Float64Array(rows));
-  const categorical = Array.from({ length: CATEGORICAL_COUNT }, () => new Uint16Array(rows));
-  const score = new Float64Array(rows);
-  for (let r = 0; r < rows; r++) {
-    for (let f = 0; f < NUMERIC_COUNT; f++) numeric[f]![r] = numericValue(random, f, drifted);
-    for (let c = 0; c < CATEGORICAL_COUNT; c++)
-      categorical[c]![r] = categoryIndex(random, c, drifted);
-    score[r] = 1 / (1 + Math.exp(-1.5 * random.normal()));
+  for (let firstRow = 0; firstRow < rows; firstRow += chunkRows) {
+    const size = Math.min(chunkRows, rows - firstRow);
+    const numeric = Array.from({ length: NUMERIC_COUNT }, () => new Float64Array(size));
+    const categorical = Array.from({ length: CATEGORICAL_COUNT }, () => new Uint16Array(size));
+    const score = new Float64Array(size);
+    for (let r = 0; r < size; r++) {
+      for (let f = 0; f < NUMERIC_COUNT; f++) numeric[f]![r] = numericValue(random, f, drifted);
+      for (let c = 0; c < CATEGORICAL_COUNT; c++)
+        categorical[c]![r] = categoryIndex(random, c, drifted);
+      score[r] = 1 / (1 + Math.exp(-1.5 * random.normal()));
+    }
+    yield { firstRow, rows: size, numeric, categorical, score };
   }
-  return { rows, numeric, categorical, score };
+}
+
+/** `rows` rows from `seed` in one piece (the reference). */
+export function benchColumns(rows: number, seed: number, drifted: boolean): BenchColumns {
+  const [whole] = benchColumnChunks(rows, seed, drifted, Math.max(rows, 1));
+  return whole ?? { rows: 0, numeric: [], categorical: [], score: new Float64Array(0) };
 }
 
 /** Category strings of one categorical column (for building the reference profile). */
@@ -127,12 +153,6 @@ export function* numericMatrixChunks(columns: BenchColumns, chunkRows = 65_536):
 const PG_EPOCH_MS = 946_684_800_000;
 const FLOAT8_OID = 701;
 const TEXT_OID = 25;
-export const COPY_SIGNATURE = Buffer.concat([
-  Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1'),
-  Buffer.alloc(8), // flags (int32 0) and header extension length (int32 0)
-]);
-export const COPY_TRAILER = Buffer.from([0xff, 0xff]);
-
 /** Columns of the rows `predictionCopyChunks` writes, in order. */
 export const PREDICTION_COPY_COLUMNS = PREDICTION_COLUMNS.filter(
   (column) => column !== 'traceparent',
@@ -218,46 +238,76 @@ class TupleWriter {
 }
 
 export interface WindowRowsOptions {
-  /** Timestamps rise evenly through [endMs − spreadMs, endMs). */
+  /** Rows of the whole window: timestamps rise evenly through [endMs − spreadMs, endMs). */
+  totalRows: number;
   endMs: number;
   spreadMs: number;
-  chunkRows?: number;
+  version: string;
 }
 
-export function requestId(row: number): string {
-  return `req-${row.toString(36).padStart(6, '0')}`;
+/** Request ids are unique per model (prediction_keys), so they name the version. */
+export function requestId(row: number, version: string): string {
+  return `req-${version}-${row.toString(36).padStart(6, '0')}`;
 }
 
-export function timestampOf(row: number, rows: number, options: WindowRowsOptions): number {
-  // Rows in arrival order, as a serving log writes them: an hour's rows lie together on disk.
-  const slotMs = options.spreadMs / rows;
+export function timestampOf(row: number, options: WindowRowsOptions): number {
+  // Rows in arrival order, as a serving log writes them: a minute's rows lie together on disk.
+  const slotMs = options.spreadMs / options.totalRows;
   return Math.floor(options.endMs - options.spreadMs + (row + 0.5) * slotMs);
 }
 
-/**
- * The window as binary COPY data for `predictions (PREDICTION_COPY_COLUMNS)`
- * and, in step, for `prediction_keys (KEY_COPY_COLUMNS)`: chunks without the
- * signature or trailer.
- */
-export function* predictionCopyChunks(
-  columns: BenchColumns,
+/** Row `r` of a chunk as the minute-summary builder reads a stored row. */
+export function summaryRow(
+  chunk: ColumnChunk,
+  r: number,
   options: WindowRowsOptions,
-): Generator<{ predictions: Buffer; keys: Buffer }> {
-  const chunkRows = options.chunkRows ?? 20_000;
-  const rows = new TupleWriter(chunkRows * 520);
-  const keys = new TupleWriter(chunkRows * 50);
+): MinuteSummaryRow {
+  const row = chunk.firstRow + r;
+  const numValues = new Array<number>(NUMERIC_COUNT);
+  for (let f = 0; f < NUMERIC_COUNT; f++) numValues[f] = chunk.numeric[f]![r]!;
+  const catValues = new Array<string>(CATEGORICAL_COUNT);
+  for (let c = 0; c < CATEGORICAL_COUNT; c++)
+    catValues[c] = CATEGORY_VALUES[c]![chunk.categorical[c]![r]!]!;
+  return {
+    model: BENCH_MODEL,
+    version: options.version,
+    epochMs: timestampOf(row, options),
+    requestId: requestId(row, options.version),
+    numValues,
+    catValues,
+    score: chunk.score[r]!,
+  };
+}
+
+/**
+ * The rows of a chunk whose window position is a multiple of `every` (1:
+ * all) as binary COPY data for `predictions (PREDICTION_COPY_COLUMNS)` and,
+ * in step, for `prediction_keys (KEY_COPY_COLUMNS)`: without the signature
+ * or trailer.
+ */
+export function encodePredictionChunk(
+  chunk: ColumnChunk,
+  options: WindowRowsOptions,
+  every = 1,
+): { predictions: Buffer; keys: Buffer; rows: number } {
+  const expected = Math.ceil(chunk.rows / every) + 1;
+  const rows = new TupleWriter(expected * 520);
+  const keys = new TupleWriter(expected * 50);
   const numeric = new Float64Array(NUMERIC_COUNT);
   const categorical: string[] = new Array<string>(CATEGORICAL_COUNT).fill('');
-  for (let r = 0; r < columns.rows; r++) {
-    for (let f = 0; f < NUMERIC_COUNT; f++) numeric[f] = columns.numeric[f]![r]!;
+  let written = 0;
+  for (let r = 0; r < chunk.rows; r++) {
+    const row = chunk.firstRow + r;
+    if (row % every !== 0) continue;
+    for (let f = 0; f < NUMERIC_COUNT; f++) numeric[f] = chunk.numeric[f]![r]!;
     for (let c = 0; c < CATEGORICAL_COUNT; c++)
-      categorical[c] = CATEGORY_VALUES[c]![columns.categorical[c]![r]!]!;
-    const id = requestId(r);
-    const ts = timestampOf(r, columns.rows, options);
-    const score = columns.score[r]!;
+      categorical[c] = CATEGORY_VALUES[c]![chunk.categorical[c]![r]!]!;
+    const id = requestId(row, options.version);
+    const ts = timestampOf(row, options);
+    const score = chunk.score[r]!;
     rows.int16(PREDICTION_COPY_COLUMNS.length);
     rows.text(BENCH_MODEL);
-    rows.text(BENCH_VERSION);
+    rows.text(options.version);
     rows.text(id);
     rows.timestamptz(ts);
     rows.float8Array(numeric);
@@ -266,14 +316,13 @@ export function* predictionCopyChunks(
     rows.int32(0); // missing_count
     rows.float8(score);
     rows.text(score >= 0.5 ? '1' : '0');
-    rows.float8(5 + (r % 97) / 10);
+    rows.float8(5 + (row % 97) / 10);
     rows.text('success');
     keys.int16(KEY_COPY_COLUMNS.length);
     keys.text(BENCH_MODEL);
     keys.text(id);
     keys.timestamptz(ts);
-    if ((r + 1) % chunkRows === 0 || r + 1 === columns.rows) {
-      yield { predictions: rows.take(), keys: keys.take() };
-    }
+    written++;
   }
+  return { predictions: rows.take(), keys: keys.take(), rows: written };
 }

@@ -38,12 +38,15 @@ export async function withClient<T>(
   }
 }
 
-/** Binary COPY of `chunks` (tuples without signature or trailer) into `table (columns)`. */
+/**
+ * Binary COPY of `chunks` (tuples without signature or trailer) into
+ * `table (columns)`; an async source may do other work between chunks.
+ */
 export async function copyIn(
   pool: Pool,
   table: string,
   columns: readonly string[],
-  chunks: Iterable<Buffer>,
+  chunks: Iterable<Buffer> | AsyncIterable<Buffer>,
 ): Promise<void> {
   const client = await pool.connect();
   try {
@@ -52,7 +55,7 @@ export async function copyIn(
     );
     await pipeline(
       Readable.from(
-        (function* () {
+        (async function* () {
           yield COPY_BINARY_HEADER;
           yield* chunks;
           yield COPY_BINARY_TRAILER;
