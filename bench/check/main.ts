@@ -133,7 +133,7 @@ function printRuns(label: string, result: WindowRuns, scipySeconds: number): voi
   result.runs.forEach((run, i) => {
     const v = run.view;
     console.log(
-      `  ${(i === 0 ? 'cold' : `warm ${i}`).padEnd(7)} ${secs(run.wallMs).padStart(8)}  (${fmt(run.wallMs / 1000 / scipySeconds)}× scipy)  path ${String(v.path).padEnd(11)} rows ${fmtInt(v.rows ?? 0).padStart(10)}  run ${fmtInt(v.duration_ms)} ms  ` +
+      `  ${(i === 0 ? 'cold' : `warm ${i}`).padEnd(7)} ${secs(run.wallMs).padStart(8)}  (${fmt(run.wallMs / 1000 / scipySeconds)}× scipy)  ${v.status.padEnd(17)} path ${String(v.path).padEnd(11)} rows ${fmtInt(v.rows ?? 0).padStart(10)}  run ${fmtInt(v.duration_ms)} ms  ` +
         `CPU: service ${fmt(run.serviceCpu)} s, postgres ${fmt(run.postgresCpu)} s, others ${fmt(run.othersCpu)} s`,
     );
   });
@@ -283,13 +283,18 @@ async function main(): Promise<void> {
     const largeBest = bestWarm(largeRuns.runs);
     const scipyRatio = smallBest.wallMs / 1000 / scipy.seconds;
     const largeRatio = largeBest.wallMs / smallBest.wallMs;
+    // A run that saw part of its window (raw rows only, sampled) is not the check the target means.
+    const partial = (run: HttpRun, rows: number): string =>
+      run.view.rows === rows
+        ? ''
+        : `, but the run saw ${fmtInt(run.view.rows ?? 0)} of ${fmtInt(rows)} rows`;
     const targets: [string, boolean][] = [
       [
-        `${size(options.rows)} run ≤ ${TARGET_SCIPY_RATIO}× SciPy (${fmt(scipyRatio)}×)`,
+        `${size(options.rows)} run ≤ ${TARGET_SCIPY_RATIO}× SciPy (${fmt(scipyRatio)}×${partial(smallBest, options.rows)})`,
         scipyRatio <= TARGET_SCIPY_RATIO,
       ],
       [
-        `${size(options.largeRows)} run ≤ ${TARGET_LARGE_RATIO}× the ${size(options.rows)} run (${fmt(largeRatio)}×)`,
+        `${size(options.largeRows)} run ≤ ${TARGET_LARGE_RATIO}× the ${size(options.rows)} run (${fmt(largeRatio)}×${partial(largeBest, options.largeRows)})`,
         largeRatio <= TARGET_LARGE_RATIO,
       ],
     ];
