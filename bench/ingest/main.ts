@@ -231,51 +231,58 @@ async function main(): Promise<void> {
     console.log(
       `records ${fmtInt(records)}, batch ${fmtInt(options.batch)}, concurrency ${options.concurrency}, ${fmt(first.bodyBytes / 1_048_576)} MiB of NDJSON (${fmtInt(first.bodyBytes / records)} B/record)`,
     );
-    console.log(
-      '                       rows/s  ×copy  p50 ms  p99 ms  peak RSS   per 1,000 rows: service CPU  postgres CPU  WAL      db growth   raw rows kept  minute summaries',
-    );
-    const line = (
-      name: string,
-      rowsPerSecond: number,
-      p50: string,
-      p99: string,
-      rss: string,
-      serviceCpu: string,
-      postgresCpu: number,
-      written: Written,
-      kept: string,
-      summaries: string,
-    ): void =>
-      console.log(
-        `  ${name.padEnd(18)} ${fmtInt(rowsPerSecond).padStart(8)}  ${fmt(rowsPerSecond / baseline.rowsPerSecond, 2).padStart(5)}  ${p50.padStart(6)}  ${p99.padStart(6)}  ${rss.padStart(8)}   ${serviceCpu.padStart(25)}  ${`${fmt(perThousand(postgresCpu, records) * 1000)} ms`.padStart(12)}  ${`${fmt(perThousand(written.walBytes, records) / 1024)} KiB`.padStart(8)} ${`${fmt(perThousand(written.databaseBytes, records) / 1024)} KiB`.padStart(10)}   ${kept.padStart(13)}  ${summaries}`,
-      );
-    for (const run of runs) {
+    // One column per mode and one for \copy, one line per figure.
+    const perRow = (value: number, digits = 1): string => fmt(perThousand(value, records), digits);
+    const columns: { name: string; cells: string[] }[] = runs.map((run) => {
       const summary = run.load.summary;
-      const serviceCpu = run.load.cpu.byPid.get(run.servicePid) ?? 0;
-      line(
-        `driftwatch ${run.mode}`,
-        summary.rowsPerSecond,
-        fmt(summary.latencyMs.p50),
-        fmt(summary.latencyMs.p99),
-        `${fmt(run.peakRssMiB, 0)} MiB`,
-        `${fmt(perThousand(serviceCpu, records) * 1000)} ms`,
-        run.load.cpu.postgres,
-        run.written,
-        `${fmtInt(run.storedRows)} (${fmt((100 * run.storedRows) / records)} %)`,
-        fmtInt(run.summaryRows),
-      );
-    }
-    line(
-      'psql \\copy',
-      baseline.rowsPerSecond,
-      '—',
-      '—',
-      '—',
-      '—',
-      baseline.cpu.postgres,
-      baseline.written,
-      fmtInt(records),
-      '—',
+      return {
+        name: run.mode,
+        cells: [
+          fmtInt(summary.rowsPerSecond),
+          fmt(summary.rowsPerSecond / baseline.rowsPerSecond, 2),
+          `${fmt(summary.latencyMs.p50)} / ${fmt(summary.latencyMs.p99)}`,
+          fmt(run.peakRssMiB, 0),
+          perRow((run.load.cpu.byPid.get(run.servicePid) ?? 0) * 1000),
+          perRow(run.load.cpu.postgres * 1000),
+          perRow(run.written.walBytes / 1024),
+          perRow(run.written.databaseBytes / 1024),
+          `${fmtInt(run.storedRows)} (${fmt((100 * run.storedRows) / records)} %)`,
+          fmtInt(run.summaryRows),
+        ],
+      };
+    });
+    columns.push({
+      name: 'psql \\copy',
+      cells: [
+        fmtInt(baseline.rowsPerSecond),
+        '1.00',
+        '—',
+        '—',
+        '—',
+        perRow(baseline.cpu.postgres * 1000),
+        perRow(baseline.written.walBytes / 1024),
+        perRow(baseline.written.databaseBytes / 1024),
+        fmtInt(records),
+        '—',
+      ],
+    });
+    const labels = [
+      'rows/s',
+      '× \\copy',
+      'request latency p50 / p99, ms',
+      'service peak RSS, MiB',
+      'per 1,000 rows: service CPU, ms',
+      '  PostgreSQL CPU, ms',
+      '  WAL written, KiB',
+      '  database growth, KiB',
+      'raw rows kept',
+      'minute-summary rows',
+    ];
+    console.log(`${''.padEnd(34)}${columns.map((column) => column.name.padStart(18)).join('')}`);
+    labels.forEach((label, i) =>
+      console.log(
+        `  ${label.padEnd(32)}${columns.map((column) => column.cells[i]!.padStart(18)).join('')}`,
+      ),
     );
     console.log(
       '  (WAL: server-wide LSN advance, other databases on a shared server count too; db growth: pg_database_size of the bench database)',
@@ -340,9 +347,10 @@ async function main(): Promise<void> {
     console.log('');
     for (const [name, met] of targets) console.log(`target ${name}: ${met ? 'met' : 'NOT met'}`);
     const rate = (run: ModeRun | undefined): string =>
-      run ? `${fmtInt(run.load.summary.rowsPerSecond)}` : 'n/a';
+      run ? fmtInt(run.load.summary.rowsPerSecond) : 'n/a';
+    const times = (run: ModeRun | undefined): string => (run ? `${fmt(ratio(run), 2)}×` : 'n/a');
     console.log(
-      `ingest: ${rate(sampled)} rows/s sampled (${fmt(ratio(sampled), 2)}× copy), ${rate(keepAll)} keepAll (${fmt(ratio(keepAll), 2)}× copy)`,
+      `ingest: ${rate(sampled)} rows/s sampled (${times(sampled)} copy), ${rate(keepAll)} keepAll (${times(keepAll)} copy)`,
     );
   });
 }
