@@ -66,6 +66,8 @@ export interface StartOptions {
 }
 
 const HOUR_MS = 3_600_000;
+/** SQLSTATE 57P01: the server ends connections because it is shutting down. */
+const ADMIN_SHUTDOWN = '57P01';
 
 /** Starts the embedded server when no database URL is configured. */
 export async function openDatabase(
@@ -194,13 +196,23 @@ export async function startService(
   config: Config,
   options: StartOptions = {},
 ): Promise<RunningService> {
-  const logger = options.logger ?? createLogger(config.logging.level);
+  const logger =
+    options.logger ?? createLogger(config.logging.level, { format: config.logging.format });
   const now = options.now ?? Date.now;
   /** This replica, in the scheduler's lease and the webhook dispatcher's claims. */
   const owner = `${hostname()}:${process.pid}`;
   const { url: databaseUrl, embedded } = await openDatabase(config, logger);
-  const onPoolError = (error: Error): void =>
-    logger.warn({ err: error }, 'idle database connection failed');
+  let closing = false;
+  const onPoolError = (error: Error): void => {
+    // Ctrl-C in a terminal signals the whole process group, so the embedded
+    // server shuts down beside us and ends our idle connections: expected,
+    // as is any server's shutdown ending them (the pool reconnects).
+    const code = (error as Error & { code?: string }).code;
+    if (closing) logger.debug({ code }, `idle database connection closed: ${error.message}`);
+    else if (code === ADMIN_SHUTDOWN)
+      logger.info(`the database server closed an idle connection: ${error.message}`);
+    else logger.warn({ err: error }, 'idle database connection failed');
+  };
   // Two pools, so that API requests fail fast on a database that hangs (503
   // with Retry-After) while checks keep the minutes a large window needs.
   const pool = createPool({
@@ -323,6 +335,7 @@ export async function startService(
       async close() {
         if (closed) return;
         closed = true;
+        closing = true;
         // Reverse order: stop taking requests, then timers, then storage.
         for (const cleanup of cleanups.reverse()) await cleanup();
       },
