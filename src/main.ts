@@ -26,6 +26,7 @@ import type { HttpServices } from './http/services.js';
 import { IngestService } from './ingest/ingestService.js';
 import { FileTailer } from './ingest/fileTailer.js';
 import { LabelIngest } from './ingest/labelIngest.js';
+import { importManifestReferences } from './ingest/manifestReferences.js';
 import { ReferenceImport } from './ingest/referenceImport.js';
 import { timestampLimits, type TimestampBounds } from './ingest/timestamp.js';
 import { ModelRegistry } from './registry/modelRegistry.js';
@@ -268,8 +269,19 @@ export async function startService(
     const { registry, checks } = services;
     const manifests = await registry.registerManifests(config.models.directory);
     if (manifests.registered.length + manifests.failed.length > 0) {
-      logger.info(manifests, 'model manifests processed');
+      const { registered, failed } = manifests;
+      logger.info({ registered, failed }, 'model manifests processed');
     }
+    await importManifestReferences(
+      {
+        config,
+        registry,
+        references: services.references,
+        referenceStore: services.referenceStore,
+        logger: logger.child({ component: 'registry' }),
+      },
+      manifests.references,
+    );
     const restored = await checks.restoreGauges();
     if (restored > 0) logger.info({ runs: restored }, 'gauges restored from the latest runs');
 
