@@ -1,8 +1,10 @@
 # driftwatch image: build with the dev dependencies, ship only the runtime ones.
 #   docker build -t driftwatch .
 #   docker run -e DATABASE_URL=postgres://… -e DRIFTWATCH_ADMIN_TOKENS=… -p 8080:8080 driftwatch
+# Node 24 LTS: inside package.json's engines (^22.15.0 || >=24, what the
+# OpenTelemetry 3.x packages and the dev tools declare); Node 20 is out of support.
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # onnxruntime-node's install script downloads CUDA files; its CPU binaries ship
 # inside the package.
@@ -16,7 +18,7 @@ RUN npm rebuild \
   && npm run build \
   && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
   ONNXRUNTIME_NODE_INSTALL=skip \
   DRIFTWATCH_PORT=8080

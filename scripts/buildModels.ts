@@ -4,7 +4,8 @@
  *
  *   models/demo-churn/1/model.onnx, model.json   logistic regression (scripts/trainLogistic.ts)
  *   models/demo-churn/2/model.onnx, model.json   boosted trees, the challenger (scripts/trainTrees.ts)
- *   models/demo-churn/reference.csv              the training rows' features + version 1's score
+ *   models/demo-churn/reference.csv              the training rows' features + version 1's score,
+ *                                                named by both manifests as their reference
  *
  * Nothing here reads the clock or Math.random, so a rebuild gives the same
  * bytes; test/unit/scoring/demoModels.test.ts fails when the committed files
@@ -40,6 +41,9 @@ export const HELD_OUT_SEED = 20_250_502;
 export const TRAINING_ROWS = 5_000;
 export const HELD_OUT_ROWS = 5_000;
 
+/** The reference file, relative to the models folder, as the manifests name it. */
+const REFERENCE_PATH = `${DEMO_MODEL}/reference.csv`;
+
 /** The committed models folder of this repository. */
 export const REPOSITORY_MODELS_DIR = fileURLToPath(new URL('../models', import.meta.url));
 
@@ -70,6 +74,9 @@ function manifest(options: {
     task: 'binary_classification',
     threshold: 0.5,
     features: DEMO_FEATURES,
+    // The training rows are the reference of every version (docs/models.md),
+    // imported at start-up where a version has none.
+    reference: REFERENCE_PATH,
     onnx: {
       path: options.onnxPath,
       sha256: sha256(options.onnxBytes),
@@ -162,7 +169,7 @@ export async function buildDemoModels(): Promise<DemoBuild> {
     ),
   );
   files.set(
-    `${DEMO_MODEL}/reference.csv`,
+    REFERENCE_PATH,
     referenceCsv(training, predictLogistic(logistic, featureMatrix(training, LOGISTIC_COLUMNS))),
   );
   return { files, logistic, trees, heldOut, heldOutAuc: { v1: v1Auc, v2: v2Auc } };

@@ -26,6 +26,7 @@ import type { HttpServices } from './http/services.js';
 import { IngestService } from './ingest/ingestService.js';
 import { FileTailer } from './ingest/fileTailer.js';
 import { LabelIngest } from './ingest/labelIngest.js';
+import { importManifestReferences } from './ingest/manifestReferences.js';
 import { ReferenceImport } from './ingest/referenceImport.js';
 import { timestampLimits, type TimestampBounds } from './ingest/timestamp.js';
 import { ModelRegistry } from './registry/modelRegistry.js';
@@ -66,6 +67,8 @@ export interface StartOptions {
 }
 
 const HOUR_MS = 3_600_000;
+/** SQLSTATE 57P01: the server ends connections because it is shutting down. */
+const ADMIN_SHUTDOWN = '57P01';
 
 /** Starts the embedded server when no database URL is configured. */
 export async function openDatabase(
@@ -194,13 +197,23 @@ export async function startService(
   config: Config,
   options: StartOptions = {},
 ): Promise<RunningService> {
-  const logger = options.logger ?? createLogger(config.logging.level);
+  const logger =
+    options.logger ?? createLogger(config.logging.level, { format: config.logging.format });
   const now = options.now ?? Date.now;
   /** This replica, in the scheduler's lease and the webhook dispatcher's claims. */
   const owner = `${hostname()}:${process.pid}`;
   const { url: databaseUrl, embedded } = await openDatabase(config, logger);
-  const onPoolError = (error: Error): void =>
-    logger.warn({ err: error }, 'idle database connection failed');
+  let closing = false;
+  const onPoolError = (error: Error): void => {
+    // Ctrl-C in a terminal signals the whole process group, so the embedded
+    // server shuts down beside us and ends our idle connections: expected,
+    // as is any server's shutdown ending them (the pool reconnects).
+    const code = (error as Error & { code?: string }).code;
+    if (closing) logger.debug({ code }, `idle database connection closed: ${error.message}`);
+    else if (code === ADMIN_SHUTDOWN)
+      logger.info(`the database server closed an idle connection: ${error.message}`);
+    else logger.warn({ err: error }, 'idle database connection failed');
+  };
   // Two pools, so that API requests fail fast on a database that hangs (503
   // with Retry-After) while checks keep the minutes a large window needs.
   const pool = createPool({
@@ -256,8 +269,19 @@ export async function startService(
     const { registry, checks } = services;
     const manifests = await registry.registerManifests(config.models.directory);
     if (manifests.registered.length + manifests.failed.length > 0) {
-      logger.info(manifests, 'model manifests processed');
+      const { registered, failed } = manifests;
+      logger.info({ registered, failed }, 'model manifests processed');
     }
+    await importManifestReferences(
+      {
+        config,
+        registry,
+        references: services.references,
+        referenceStore: services.referenceStore,
+        logger: logger.child({ component: 'registry' }),
+      },
+      manifests.references,
+    );
     const restored = await checks.restoreGauges();
     if (restored > 0) logger.info({ runs: restored }, 'gauges restored from the latest runs');
 
@@ -323,6 +347,7 @@ export async function startService(
       async close() {
         if (closed) return;
         closed = true;
+        closing = true;
         // Reverse order: stop taking requests, then timers, then storage.
         for (const cleanup of cleanups.reverse()) await cleanup();
       },

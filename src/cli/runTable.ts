@@ -151,10 +151,3 @@ export function formatRun(run: RunView): string {
           : performanceLines(run);
   return [header, ...body].join('\n');
 }
-
-/** Exit code for a pipeline gate: 0 no drift, 1 drift (or degraded performance), 2 error. */
-export function exitCodeOf(runs: readonly { status: string }[]): number {
-  if (runs.some((run) => run.status === 'error')) return 2;
-  if (runs.some((run) => run.status === 'drift' || run.status === 'degraded')) return 1;
-  return 0;
-}

@@ -17,7 +17,7 @@ export interface LoadOptions {
   file?: string | undefined;
   env?: NodeJS.ProcessEnv;
   /** Command-line values, applied over env and file. */
-  overrides?: { port?: number; host?: string; dataDir?: string };
+  overrides?: { port?: number; host?: string; dataDir?: string; logFormat?: string };
 }
 
 export const DEFAULT_CONFIG_FILE = 'driftwatch.yaml';
@@ -64,6 +64,7 @@ function applyEnv(raw: Json, env: NodeJS.ProcessEnv, problems: string[]): void {
   if (env.DRIFTWATCH_PUBLIC_URL) section(raw, 'server').publicUrl = env.DRIFTWATCH_PUBLIC_URL;
   if (env.DRIFTWATCH_MODELS_DIR) section(raw, 'models').directory = env.DRIFTWATCH_MODELS_DIR;
   if (env.DRIFTWATCH_LOG_LEVEL) section(raw, 'logging').level = env.DRIFTWATCH_LOG_LEVEL;
+  if (env.DRIFTWATCH_LOG_FORMAT) section(raw, 'logging').format = env.DRIFTWATCH_LOG_FORMAT;
   if (env.DRIFTWATCH_MAX_BODY_BYTES) {
     const bytes = parseIntEnv('DRIFTWATCH_MAX_BODY_BYTES', env.DRIFTWATCH_MAX_BODY_BYTES, problems);
     if (bytes !== undefined) section(raw, 'ingest').maxBodyBytes = bytes;
@@ -177,6 +178,8 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (options.overrides?.host !== undefined) section(raw, 'server').host = options.overrides.host;
   if (options.overrides?.dataDir !== undefined)
     section(raw, 'database').dataDir = options.overrides.dataDir;
+  if (options.overrides?.logFormat !== undefined)
+    section(raw, 'logging').format = options.overrides.logFormat;
 
   resolveTokenSecrets(raw, env, problems);
   resolveWebhookSecrets(raw, env, problems);

@@ -148,6 +148,8 @@ export const configSchema = z.strictObject({
   logging: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      /** `auto`: readable lines on a terminal, JSON otherwise (telemetry/logger.ts). */
+      format: z.enum(['auto', 'pretty', 'json']).default('auto'),
     })
     .prefault({}),
   /** NDJSON prediction logs followed on a shared volume (file tailing). */

@@ -276,7 +276,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
 
   say(`starting the embedded PostgreSQL in ${path.resolve(dataDir)} and the service…`);
   const service: RunningService = await startService(config, {
-    logger: createLogger(config.logging.level),
+    logger: createLogger(config.logging.level, { format: config.logging.format }),
   });
   const baseUrl = service.url;
   const sessions = new SessionCache({

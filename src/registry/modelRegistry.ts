@@ -29,6 +29,38 @@ interface CacheEntry {
   loadedAtMs: number;
 }
 
+/** A reference file named by a manifest, resolved under the models folder. */
+export interface ManifestReference {
+  model: string;
+  version: string;
+  /** Absolute path. */
+  file: string;
+}
+
+/** What the start-up registration did, manifest by manifest (`model/version`). */
+export interface ManifestOutcome {
+  registered: string[];
+  failed: string[];
+  /** Reference files named by the registered manifests, to import where missing. */
+  references: ManifestReference[];
+}
+
+/**
+ * The manifest's reference path resolved under the models folder; one that
+ * leaves it fails the manifest, as an ONNX path does (scoring/sessionCache.ts).
+ */
+function referenceFile(dir: string, reference: string, label: string): string {
+  const root = path.resolve(dir);
+  const file = path.resolve(root, reference);
+  const relative = path.relative(root, file);
+  if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) {
+    throw new ValidationError(
+      `${label}: reference "${reference}" is not a file under the models directory ${root}; name a path relative to it`,
+    );
+  }
+  return file;
+}
+
 export class ModelRegistry {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly listeners: ((model: string, version: string) => void)[] = [];
@@ -114,18 +146,22 @@ export class ModelRegistry {
   /**
    * Registers every `<dir>/<model>/<version>/model.json`. A manifest that
    * fails validation is reported and skipped; it does not stop the service,
-   * because the other models must still be monitored.
+   * because the other models must still be monitored. The reference files
+   * the manifests name are returned, not read: importing one is ingest's job
+   * (ingest/manifestReferences.ts).
    */
-  async registerManifests(dir: string): Promise<{ registered: string[]; failed: string[] }> {
+  async registerManifests(dir: string): Promise<ManifestOutcome> {
     const registered: string[] = [];
     const failed: string[] = [];
+    const references: ManifestReference[] = [];
     let models: string[];
     try {
       models = (await readdir(dir, { withFileTypes: true }))
         .filter((entry) => entry.isDirectory())
         .map((entry) => entry.name);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { registered, failed };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        return { registered, failed, references };
       throw error;
     }
     for (const model of models.sort()) {
@@ -148,6 +184,10 @@ export class ModelRegistry {
               `manifest names ${manifest.model}/${manifest.version} but lives in ${model}/${version}`,
             );
           }
+          const reference =
+            manifest.reference === undefined
+              ? null
+              : referenceFile(dir, manifest.reference, `${model}/${version}`);
           const { outcome } = await this.register(
             model,
             version,
@@ -160,6 +200,7 @@ export class ModelRegistry {
             'manifest',
           );
           registered.push(`${model}/${version}`);
+          if (reference !== null) references.push({ model, version, file: reference });
           this.logger.info({ model, version, outcome, file }, 'registered model manifest');
         } catch (error) {
           failed.push(`${model}/${version}`);
@@ -167,6 +208,6 @@ export class ModelRegistry {
         }
       }
     }
-    return { registered, failed };
+    return { registered, failed, references };
   }
 }

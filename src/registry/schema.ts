@@ -114,4 +114,10 @@ export const modelManifestSchema = z.looseObject({
   features: z.array(featureSpecSchema).min(1),
   threshold: z.number().min(0).max(1).optional(),
   onnx: onnxArtifactSchema.nullable().optional(),
+  /**
+   * The version's reference file (CSV with a header row, or NDJSON), relative
+   * to the models folder like `onnx.path`; imported at start-up when the
+   * version has no reference yet.
+   */
+  reference: z.string().min(1).optional(),
 });

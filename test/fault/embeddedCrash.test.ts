@@ -49,7 +49,7 @@ describe('embedded PostgreSQL after kill -9', { timeout: 120_000 }, () => {
     // A second serve while the first one lives: one line, naming the first one's PID.
     const second = processes.spawn({ dataDir });
     const refused = await second.exited;
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(2);
     expect(second.stderr().trimEnd().split('\n')).toEqual([
       `driftwatch: another driftwatch (PID ${first.pid}) is using the data folder ${dataDir}; stop it or use another --data-dir`,
     ]);
@@ -85,7 +85,7 @@ describe('embedded PostgreSQL after kill -9', { timeout: 120_000 }, () => {
     await appendFile(path.join(dataDir, 'postgresql.conf'), '\nthis is not a setting\n');
     const failing = processes.spawn({ dataDir, logLevel: 'info' });
     const exit = await failing.exited;
-    expect(exit.code).toBe(1);
+    expect(exit.code).toBe(2);
     const stderr = failing.stderr();
     expect(stderr).toContain(`driftwatch: embedded PostgreSQL did not start in ${dataDir}`);
     // PostgreSQL's own words, not "see its log above".

@@ -7,9 +7,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { CLI_BIN, assertBuilt } from '../helpers/cli.js';
 import { until } from '../helpers/until.js';
 
-const CLI = ['--import', 'tsx', 'src/cli.ts'];
+const CLI = [CLI_BIN];
 const CONFIG = 'test/fixtures/driftwatch.test.yaml';
 
 export interface ServeOptions {
@@ -68,6 +69,7 @@ export class ProcessTracker {
   private readonly postmasters = new Map<number, string>();
 
   spawn(options: ServeOptions): ServeProcess {
+    assertBuilt();
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       DRIFTWATCH_LOG_LEVEL: options.logLevel ?? 'warn',

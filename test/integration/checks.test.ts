@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,12 +7,11 @@ import { startService } from '../../src/main.js';
 import { ReferenceStore } from '../../src/storage/referenceStore.js';
 import { createPool } from '../../src/storage/pool.js';
 import { churnRows, predictionRecords, referenceCsv, type ChurnRow } from '../helpers/churnData.js';
+import { runCli } from '../helpers/cli.js';
 import { CHURN_DEFINITION } from '../helpers/records.js';
 import { call, ndjson, startTestService, type TestService } from '../helpers/service.js';
 import { metricValue } from '../helpers/metrics.js';
 import { until } from '../helpers/until.js';
-
-const run = promisify(execFile);
 
 interface ResultView {
   feature: string;
@@ -249,16 +246,8 @@ describe('drift checks', () => {
     );
   });
 
-  it('gates a pipeline with the CLI exit code: 0 no drift, 1 drift, 2 error', async () => {
-    const cli = (args: string[]) =>
-      run(
-        process.execPath,
-        ['--import', 'tsx', 'src/cli.ts', 'check', 'run', '--url', t.url, ...args],
-        { timeout: 60_000 },
-      ).then(
-        (out) => ({ code: 0, stdout: out.stdout }),
-        (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
-      );
+  it('gates a pipeline with the CLI exit code: 0 no drift, 1 drift, 2 error, 3 insufficient data', async () => {
+    const cli = (args: string[]) => runCli(['check', 'run', '--url', t.url, ...args]);
     const ok = await cli(['--model', 'churn', '--version', '1']);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/status OK/);
@@ -269,6 +258,10 @@ describe('drift checks', () => {
     const error = await cli(['--model', 'noref', '--version', '1']);
     expect(error.code).toBe(2);
     expect(error.stdout).toContain('no reference data');
+    // 50 rows: a pipeline with (almost) no traffic must not pass silently.
+    const thin = await cli(['--model', 'churn', '--version', '3']);
+    expect(thin.code).toBe(3);
+    expect(thin.stdout).toMatch(/status INSUFFICIENT_DATA/);
   });
 
   it('restores the gauges from the database after a restart', async () => {

@@ -1,15 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../src/storage/pool.js';
 import { ReferenceStore } from '../../src/storage/referenceStore.js';
+import { runCli } from '../helpers/cli.js';
 import { call, startTestService, type TestService } from '../helpers/service.js';
 import { CHURN_DEFINITION } from '../helpers/records.js';
-
-const run = promisify(execFile);
 
 interface ImportBody {
   rows: number;
@@ -205,24 +202,18 @@ describe('reference data', () => {
       for (let i = 0; i < 500; i += 1)
         rows.push([i % 72, 20 + (i % 80), i % 4, ['basic', 'pro'][i % 2]!, 'eu']);
       await writeFile(file, csv(rows));
-      const { stdout } = await run(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          'src/cli.ts',
-          'reference',
-          'import',
-          '--model',
-          'churn',
-          '--version',
-          '1',
-          '--url',
-          t.url,
-          file,
-        ],
-        { timeout: 60_000 },
-      );
+      const { code, stdout } = await runCli([
+        'reference',
+        'import',
+        '--model',
+        'churn',
+        '--version',
+        '1',
+        '--url',
+        t.url,
+        file,
+      ]);
+      expect(code).toBe(0);
       expect(stdout).toContain('imported 500 reference rows for churn version 1');
       const profile = await store.load('churn', '1');
       expect(profile!.rows).toBe(500);
@@ -236,29 +227,20 @@ describe('reference data', () => {
     try {
       const file = path.join(dir, 'bad.csv');
       await writeFile(file, 'unknown_column\n1\n');
-      const failure = await run(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          'src/cli.ts',
-          'reference',
-          'import',
-          '-m',
-          'churn',
-          '-v',
-          '1',
-          '--url',
-          t.url,
-          file,
-        ],
-        { timeout: 60_000 },
-      ).then(
-        () => null,
-        (error: { code: number; stderr: string }) => error,
-      );
-      expect(failure?.code).toBe(1);
-      expect(failure?.stderr).toMatch(/import failed \(400\)/);
+      const failure = await runCli([
+        'reference',
+        'import',
+        '-m',
+        'churn',
+        '-v',
+        '1',
+        '--url',
+        t.url,
+        file,
+      ]);
+      // A refused upload is an error (2), never a verdict (1 is drift).
+      expect(failure.code).toBe(2);
+      expect(failure.stderr).toMatch(/import failed \(HTTP 400\)/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -177,8 +177,8 @@ describe('docker-compose.yml', () => {
 describe('Dockerfile', () => {
   const dockerfile = readFileSync('Dockerfile', 'utf8');
 
-  it('builds on node 20 slim and runs the service as a non-root user with a health check', () => {
-    expect(dockerfile.match(/^FROM node:20-bookworm-slim/gm)).toHaveLength(2);
+  it('builds on a Node LTS inside the declared engines and runs the service as a non-root user with a health check', () => {
+    expect(dockerfile.match(/^FROM node:24-bookworm-slim/gm)).toHaveLength(2);
     expect(dockerfile).toMatch(/ONNXRUNTIME_NODE_INSTALL=skip/);
     expect(dockerfile).toMatch(/npm prune --omit=dev/);
     expect(dockerfile).toMatch(/^USER node$/m);

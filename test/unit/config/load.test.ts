@@ -96,7 +96,7 @@ describe('loadConfig', () => {
         scoring: { intraOpThreads: 1, batchSize: 4096 },
         scheduler: { enabled: true },
         retention: { predictionsDays: 90, summariesDays: 400, schedule: '23 * * * *' },
-        logging: { level: 'info' },
+        logging: { level: 'info', format: 'auto' },
         logs: { files: [], pollIntervalMs: 1000, batchRecords: 1000 },
         webhooks: {
           targets: [],
