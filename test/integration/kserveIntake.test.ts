@@ -107,7 +107,7 @@ describe('POST /v1/intake/kserve', () => {
     expect(rows.map((row) => row.score)).toEqual([1, 1]);
     // Ce-Time of the request; latency from the two Ce-Times (…26.0789529 → …26.080736102).
     expect(rows[0]!.ts.toISOString()).toBe('2021-04-10T00:23:26.078Z');
-    expect(rows[0]!.latency_ms).toBeCloseTo(1.783202, 5);
+    expect(rows[0]!.latency_ms).toBeCloseTo(1.783202, 9);
     expect(rows[0]!.traceparent).toBe('00-90bdf848647d50283394155d2df58f19-84dacdfdf07cadfc-00');
   });
 

@@ -99,14 +99,28 @@ export function toPendingHalf(
 }
 
 /**
- * Milliseconds since the epoch of an RFC 3339 time, keeping the fraction
- * beyond milliseconds (KServe sends nanoseconds; a fast model answers in
- * well under one millisecond).
+ * An RFC 3339 time as whole milliseconds since the epoch and the fraction
+ * of a millisecond beyond them, which KServe sends (nanoseconds) and a
+ * double at the epoch's scale (~1.6e12 ms) would round away.
  */
-export function preciseEpochMs(time: string): number {
+function timeParts(time: string): { ms: number; fractionMs: number } {
   const match = /^(.*T\d{2}:\d{2}:\d{2})\.(\d+)(.*)$/i.exec(time);
-  if (!match) return Date.parse(time);
-  return Date.parse(`${match[1]}${match[3]}`) + Number(`0.${match[2]}`) * 1000;
+  if (!match) return { ms: Date.parse(time), fractionMs: 0 };
+  const digits = match[2]!;
+  const ms = Date.parse(`${match[1]}.${digits.slice(0, 3).padEnd(3, '0')}${match[3]}`);
+  return { ms, fractionMs: digits.length > 3 ? Number(`0.${digits.slice(3)}`) : 0 };
+}
+
+/**
+ * Milliseconds from one RFC 3339 time to another, sub-millisecond digits
+ * kept (a fast model answers well within one millisecond).
+ *
+ * @example elapsedMs('2021-04-10T00:23:26.0789529Z', '2021-04-10T00:23:26.080736102Z') // → 1.783202
+ */
+export function elapsedMs(from: string, to: string): number {
+  const a = timeParts(from);
+  const b = timeParts(to);
+  return b.ms - a.ms + (b.fractionMs - a.fractionMs);
 }
 
 /** Model and version: the InferenceService's entry in `intake.kserve`, else what the events name. */
@@ -161,7 +175,7 @@ export function joinedRecords(input: {
   const timestamp = request.time ?? new Date(request.arrivedAtMs).toISOString();
   let latencyMs: number | undefined;
   if (request.time !== null && response.time !== null) {
-    const elapsed = preciseEpochMs(response.time) - preciseEpochMs(request.time);
+    const elapsed = elapsedMs(request.time, response.time);
     // A response stamped before its request says the clocks disagree: no latency, not a negative one.
     if (Number.isFinite(elapsed) && elapsed >= 0) latencyMs = elapsed;
   }
