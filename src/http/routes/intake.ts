@@ -55,7 +55,8 @@ export function intakeRoutes(services: HttpServices, auth: Authenticator): Route
   const router = Router();
   router.post(
     '/v1/intake/kserve',
-    auth.require('ingest'),
+    // KServe's logger is given a URL and nothing else: the token may ride in it.
+    auth.require('ingest', { queryToken: true }),
     countedRequest(services.metrics, 'kserve', async (req, res) => {
       const body = await bodyOf(req, services.config.ingest.maxBodyBytes);
       const result = await services.kserve.receive(eventsOf(req, body), {
