@@ -5,7 +5,10 @@
  * V2 bodies, BYTES inputs, rejections with their reason.
  */
 import pg from 'pg';
+import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { startService } from '../../src/main.js';
 import { kserveFixture, postFixture, withId, type IntakeBody } from '../helpers/kserveFixtures.js';
 import { metricValue } from '../helpers/metrics.js';
 import { call, startTestService, type TestService } from '../helpers/service.js';
@@ -224,6 +227,35 @@ describe('POST /v1/intake/kserve', () => {
     expect(await stored('iris')).toHaveLength(24);
   });
 
+  it('joins halves that reach two replicas of one database, in either order', async () => {
+    const config = loadConfig({
+      file: 'test/fixtures/kserve/driftwatch.kserve.yaml',
+      env: { DATABASE_URL: t.database.url, DRIFTWATCH_PORT: '0' },
+    });
+    const other = await startService(config, {
+      logger: pino({ level: 'silent' }),
+      now: () => nowMs,
+    });
+    try {
+      const request = kserveFixture('v1-iris.request');
+      const response = kserveFixture('v1-iris.response');
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => {
+          const [first, second] = i % 2 === 0 ? [t.url, other.url] : [other.url, t.url];
+          return [
+            postFixture(first, withId(request, `two-${i}`)),
+            postFixture(second, withId(response, `two-${i}`)),
+          ];
+        }).flat(),
+      );
+      expect(results.map((result) => result.status)).toEqual(new Array(16).fill(200));
+      expect(results.reduce((sum, result) => sum + result.body.joined, 0)).toBe(8);
+      expect(await stored('iris')).toHaveLength(16);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('rejects a pair from an InferenceService with no intake.kserve entry and no model id', async () => {
     const headers = { 'Ce-Inferenceservicename': 'unknown-isvc', 'Ce-Id': 'u-1' };
     await postFixture(t.url, kserveFixture('v1-iris.request'), { headers });
@@ -231,6 +263,13 @@ describe('POST /v1/intake/kserve', () => {
     expect(response.status).toBe(400);
     expect(response.body.rejected[0]).toMatchObject({ index: 0, code: 'unknown_model' });
     expect(response.body.rejected[0]!.message).toContain('unknown-isvc');
+
+    // A long name is cut in the listed message, as on POST /v1/predictions.
+    const long = { 'Ce-Inferenceservicename': `unknown-${'x'.repeat(400)}`, 'Ce-Id': 'u-2' };
+    await postFixture(t.url, kserveFixture('v1-iris.request'), { headers: long });
+    const cut = await postFixture(t.url, kserveFixture('v1-iris.response'), { headers: long });
+    expect(cut.body.rejected[0]!.message).toHaveLength(301);
+    expect(cut.body.rejected[0]!.message.endsWith('…')).toBe(true);
   });
 
   it('takes the model from Ce-Modelid and the version from Ce-Modelversion', async () => {

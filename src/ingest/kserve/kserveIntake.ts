@@ -27,6 +27,9 @@ import {
 } from './joinRecords.js';
 import { decodeRequest, decodeResponse } from './tensors.js';
 
+/** Longest rejection message listed, as for POST /v1/predictions (rejectionList.ts). */
+const MAX_MESSAGE_LENGTH = 300;
+
 export interface KServeIntakeResult extends IngestResult {
   /** Events in the request. */
   events: number;
@@ -135,13 +138,20 @@ export class KServeIntake {
     rejected.sort((a, b) => a.index - b.index);
 
     const max = this.options.maxRejectionsListed;
+    const listed = rejected
+      .slice(0, max)
+      .map((rejection) =>
+        rejection.message.length > MAX_MESSAGE_LENGTH
+          ? { ...rejection, message: `${rejection.message.slice(0, MAX_MESSAGE_LENGTH)}…` }
+          : rejection,
+      );
     const result: KServeIntakeResult = {
       events: events.length,
       pending: pendingCount,
       joined: joins.length - retried,
       accepted: stored.accepted,
       duplicates: stored.duplicates,
-      rejected: rejected.slice(0, max),
+      rejected: listed,
       rejected_count: rejected.length + rejectedUnlisted,
     };
     // As POST /v1/predictions: a request that adds nothing and was refused in part is a client error.
