@@ -270,7 +270,7 @@ export function buildOpenApiDocument(): Schema {
         post: {
           summary: 'Ingest KServe payload-logger CloudEvents (scope: ingest)',
           description:
-            'CloudEvents as KServe\'s payload logger sends them: binary mode (Ce-* headers, the logged V1 or Open Inference Protocol V2 request or response as the body), structured mode (application/cloudevents+json) or a structured batch (application/cloudevents-batch+json). A request and its response are joined by Ce-Id, whichever comes first; each instance of the request becomes a prediction record (request_id <ce-id>/<row>) stored as by POST /v1/predictions. docs/serving-pods.md, "KServe".',
+            'CloudEvents as KServe\'s payload logger sends them: binary mode (Ce-* headers, the logged V1 or Open Inference Protocol V2 request or response as the body), structured mode (application/cloudevents+json) or a structured batch (application/cloudevents-batch+json). A request and its response are joined by Ce-Id, whichever comes first; each instance of the request becomes a prediction record (request_id <ce-id>/<row>) stored as by POST /v1/predictions. The ingest token may also come as the access_token query parameter (the logger is configured with a URL only). docs/serving-pods.md, "KServe".',
           requestBody: {
             required: true,
             content: {

@@ -62,7 +62,7 @@ export const METRICS = {
   intakeEventsTotal: metric(
     'driftwatch_intake_events_total',
     'counter',
-    'Events received on the log-format intakes (source: kserve) by half (request, response) and outcome: pending (waits for its other half), joined (completed a pair), retried (its pair was already joined), rejected.',
+    'Events received on the log-format intakes (source: kserve) by half (request, response; unknown for an event that could not be read) and outcome: pending (waits for its other half), joined (completed a pair), retried (its pair was already joined), rejected.',
     ['source', 'half', 'outcome'] as const,
   ),
   intakePendingExpiredTotal: metric(
