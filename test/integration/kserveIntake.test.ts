@@ -263,6 +263,10 @@ describe('POST /v1/intake/kserve', () => {
     expect(response.status).toBe(400);
     expect(response.body.rejected[0]).toMatchObject({ index: 0, code: 'unknown_model' });
     expect(response.body.rejected[0]!.message).toContain('unknown-isvc');
+    // Sent again, the pair is refused again, and counted as no new join.
+    const again = await postFixture(t.url, kserveFixture('v1-iris.response'), { headers });
+    expect(again.status).toBe(400);
+    expect(again.body).toMatchObject({ pending: 0, joined: 0, rejected_count: 1 });
 
     // A long name is cut in the listed message, as on POST /v1/predictions.
     const long = { 'Ce-Inferenceservicename': `unknown-${'x'.repeat(400)}`, 'Ce-Id': 'u-2' };

@@ -49,6 +49,8 @@ interface Join {
   index: number;
   key: string;
   records: JoinedRecord[];
+  /** The pair was joined before: this event is a retry. */
+  retried: boolean;
 }
 
 type Built =
@@ -76,7 +78,6 @@ export class KServeIntake {
     const resolvedWithoutRecords: string[] = [];
     const versions = new Map<string, Promise<StoredModelVersion | Omit<Rejection, 'index'>>>();
     let pendingCount = 0;
-    let retried = 0;
 
     const count = (half: InferenceHalf | 'unknown', outcome: string): void =>
       this.metrics.intakeEventsTotal.inc({ source: 'kserve', half, outcome });
@@ -104,7 +105,6 @@ export class KServeIntake {
         count(event.half, 'pending');
         continue;
       }
-      if (row.joined) retried += 1;
       const built = await this.build(
         JSON.parse(row.request) as PendingHalf,
         JSON.parse(row.response) as PendingHalf,
@@ -117,7 +117,7 @@ export class KServeIntake {
         continue;
       }
       count(event.half, row.joined ? 'retried' : 'joined');
-      joins.push({ index, key, records: built.records });
+      joins.push({ index, key, records: built.records, retried: row.joined });
     }
 
     // Rejected pairs are done with: not waiting, and not to be counted as expired.
@@ -148,7 +148,7 @@ export class KServeIntake {
     const result: KServeIntakeResult = {
       events: events.length,
       pending: pendingCount,
-      joined: joins.length - retried,
+      joined: joins.filter((join) => !join.retried).length,
       accepted: stored.accepted,
       duplicates: stored.duplicates,
       rejected: listed,
