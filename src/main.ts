@@ -14,6 +14,7 @@ import { SessionCache } from './scoring/index.js';
 import { WindowSummaries } from './checks/windowSummaries.js';
 import type { Config } from './config/schema.js';
 import { retentionJob } from './scheduler/retentionJob.js';
+import { intakeExpiryJob } from './scheduler/intakeExpiryJob.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { RunStore } from './storage/runStore.js';
 import { PostgresRunCoordinator } from './storage/schedulerSlots.js';
@@ -24,6 +25,8 @@ import { createApp } from './http/app.js';
 import { listen } from './http/listen.js';
 import type { HttpServices } from './http/services.js';
 import { IngestService } from './ingest/ingestService.js';
+import { KServeIntake } from './ingest/kserve/kserveIntake.js';
+import { KServePendingStore } from './storage/kservePendingStore.js';
 import { FileTailer } from './ingest/fileTailer.js';
 import { LabelIngest } from './ingest/labelIngest.js';
 import { importManifestReferences } from './ingest/manifestReferences.js';
@@ -166,15 +169,23 @@ export function composeServices(deps: ComposeDeps): HttpServices {
     },
     onRunStored: outbox.onRunStored,
   });
+  const ingest = new IngestService(
+    registry,
+    new PredictionStore(pool, partitions),
+    config,
+    metrics,
+    { now, ...limits, minuteSummaries },
+  );
   return {
     config,
     logger: logger.child({ component: 'http' }),
     metrics,
     registry,
-    ingest: new IngestService(registry, new PredictionStore(pool, partitions), config, metrics, {
+    ingest,
+    kserve: new KServeIntake(registry, ingest, new KServePendingStore(pool), metrics, {
+      bindings: config.intake.kserve,
+      maxRejectionsListed: config.ingest.maxRejectionsListed,
       now,
-      ...limits,
-      minuteSummaries,
     }),
     labels: new LabelIngest(registry, labelStore, metrics, bounds, {
       limits: config.ingest.limits,
@@ -405,6 +416,15 @@ function startScheduler(deps: SchedulerDeps): { scheduler: Scheduler; stop(): Pr
       pool: jobsPool,
       partitions,
       coordinator,
+      metrics,
+      logger: log,
+      now,
+    }),
+  );
+  scheduler.add(
+    intakeExpiryJob({
+      intake: config.intake,
+      pending: new KServePendingStore(jobsPool),
       metrics,
       logger: log,
       now,

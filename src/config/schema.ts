@@ -15,6 +15,7 @@ import { webhooksSchema } from './webhooksSchema.js';
 import { databaseTimeoutsSchema } from './databaseSchema.js';
 import { DEFAULT_TEXT_LIMITS } from '../core/textLimits.js';
 import { logsSchema } from './logsSchema.js';
+import { intakeSchema } from './intakeSchema.js';
 
 const nameSchema = z
   .string()
@@ -156,6 +157,8 @@ export const configSchema = z.strictObject({
   logs: logsSchema,
   /** Retraining webhooks through the durable outbox (docs/webhooks.md). */
   webhooks: webhooksSchema,
+  /** Other log formats: KServe's payload logger (docs/serving-pods.md, "KServe"). */
+  intake: intakeSchema,
 });
 
 export type Config = z.output<typeof configSchema>;

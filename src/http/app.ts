@@ -5,6 +5,7 @@ import { Authenticator } from './auth.js';
 import { errorHandler } from './errorMapping.js';
 import { healthRoutes } from './routes/health.js';
 import { ingestRoutes } from './routes/ingest.js';
+import { intakeRoutes } from './routes/intake.js';
 import { modelRoutes } from './routes/models.js';
 import { runRoutes } from './routes/runs.js';
 import { summaryRoutes } from './routes/summaries.js';
@@ -21,6 +22,7 @@ export function createApp(services: HttpServices): Express {
   app.use(healthRoutes(services));
   app.use(modelRoutes(services, auth));
   app.use(ingestRoutes(services, auth));
+  app.use(intakeRoutes(services, auth));
   app.use(runRoutes(services, auth));
   app.use(summaryRoutes(services, auth));
   app.use(webhookRoutes(services, auth));

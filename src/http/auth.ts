@@ -55,14 +55,25 @@ export class Authenticator {
     return found ? found.scopes : null;
   }
 
-  /** Middleware: the request needs a token with `scope` (or any valid token when scope is 'any'). */
-  require(scope: Scope | 'any'): RequestHandler {
+  /**
+   * Middleware: the request needs a token with `scope` (or any valid token
+   * when scope is 'any'). `queryToken`: the token may also come as the
+   * `access_token` query parameter (RFC 6750 §2.3), for senders that are
+   * configured with a URL only and cannot add a header (KServe's payload
+   * logger); the header wins when both are sent.
+   */
+  require(scope: Scope | 'any', options: { queryToken?: boolean } = {}): RequestHandler {
     return (req, _res, next) => {
       if (this.open) {
         next();
         return;
       }
-      const scopes = this.scopesOf(req.headers.authorization);
+      let header = req.headers.authorization;
+      if (header === undefined && options.queryToken) {
+        const token = new URLSearchParams(req.originalUrl.split('?')[1] ?? '').get('access_token');
+        if (token) header = `Bearer ${token}`;
+      }
+      const scopes = this.scopesOf(header);
       if (!scopes) {
         next(new AppError('unauthenticated', 'a valid bearer token is required'));
         return;

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import {
   ingestResponseSchema,
+  kserveIntakeResponseSchema,
   labelRecordSchema,
   predictionRecordSchema,
   rejectionSchema,
@@ -200,6 +201,7 @@ export function buildOpenApiDocument(): Schema {
         LabelRecord: schemaOf(labelRecordSchema),
         Rejection: schemaOf(rejectionSchema, 'output'),
         IngestResponse: schemaOf(ingestResponseSchema, 'output'),
+        KServeIntakeResponse: schemaOf(kserveIntakeResponseSchema, 'output'),
         ModelVersionDefinition: schemaOf(modelVersionDefinitionSchema),
         RunView: schemaOf(runViewSchema, 'output'),
         Error: errorSchema,
@@ -260,6 +262,38 @@ export function buildOpenApiDocument(): Schema {
             403: auth403,
             413: errorResponse('Body (after decompression) over the limit'),
             415: errorResponse('Unsupported content type or encoding'),
+            503: unavailable,
+          },
+        },
+      },
+      '/v1/intake/kserve': {
+        post: {
+          summary: 'Ingest KServe payload-logger CloudEvents (scope: ingest)',
+          description:
+            'CloudEvents as KServe\'s payload logger sends them: binary mode (Ce-* headers, the logged V1 or Open Inference Protocol V2 request or response as the body), structured mode (application/cloudevents+json) or a structured batch (application/cloudevents-batch+json). A request and its response are joined by Ce-Id, whichever comes first; each instance of the request becomes a prediction record (request_id <ce-id>/<row>) stored as by POST /v1/predictions. The ingest token may also come as the access_token query parameter (the logger is configured with a URL only). docs/serving-pods.md, "KServe".',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: { type: 'object' } },
+              'application/cloudevents+json': { schema: { type: 'object' } },
+              'application/cloudevents-batch+json': {
+                schema: { type: 'array', items: { type: 'object' } },
+              },
+            },
+          },
+          responses: {
+            200: {
+              description:
+                'Received: halves waiting for their pair, pairs joined and their records stored; rejections listed by event index',
+              content: { 'application/json': { schema: ref('KServeIntakeResponse') } },
+            },
+            400: errorResponse(
+              'Unparseable body, or nothing of the events valid (rejections listed)',
+            ),
+            401: auth401,
+            403: auth403,
+            413: errorResponse('Body (after decompression) over the limit'),
+            415: errorResponse('Unsupported content encoding'),
             503: unavailable,
           },
         },

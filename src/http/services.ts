@@ -2,6 +2,7 @@
 import type { CheckService } from '../checks/checkService.js';
 import type { Config } from '../config/schema.js';
 import type { IngestService } from '../ingest/ingestService.js';
+import type { KServeIntake } from '../ingest/kserve/kserveIntake.js';
 import type { LabelIngest } from '../ingest/labelIngest.js';
 import type { ReferenceImport } from '../ingest/referenceImport.js';
 import type { ModelRegistry } from '../registry/modelRegistry.js';
@@ -19,6 +20,8 @@ export interface HttpServices {
   metrics: Metrics;
   registry: ModelRegistry;
   ingest: IngestService;
+  /** POST /v1/intake/kserve: KServe payload-logger CloudEvents. */
+  kserve: KServeIntake;
   labels: LabelIngest;
   references: ReferenceImport;
   referenceStore: ReferenceStore;

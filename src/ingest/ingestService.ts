@@ -49,7 +49,7 @@ export interface IngestRequestContext {
 }
 
 /** Where records came from, the `source` label of `driftwatch_ingest_records_total`. */
-export type IngestSource = 'http' | 'file';
+export type IngestSource = 'http' | 'file' | 'kserve';
 
 /** Per-call options of `ingestRecords`. */
 export interface IngestCallOptions {

@@ -56,6 +56,16 @@ export const ingestResponseSchema = z.object({
   rejected_count: z.number().int().min(0).describe('every rejected record, listed or not'),
 });
 
+export const kserveIntakeResponseSchema = ingestResponseSchema.extend({
+  events: z.number().int().min(0).describe('CloudEvents in the request'),
+  pending: z.number().int().min(0).describe('events now waiting for their other half'),
+  joined: z
+    .number()
+    .int()
+    .min(0)
+    .describe('events that completed a request/response pair (a retried event is not counted)'),
+});
+
 export const labelRecordSchema = z.strictObject({
   model: text('at most ingest.limits.name characters (default 128)'),
   request_id: text('at most ingest.limits.requestId characters (default 256)'),

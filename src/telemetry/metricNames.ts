@@ -59,6 +59,18 @@ export const METRICS = {
     'Ingest requests by endpoint and HTTP status code.',
     ['endpoint', 'code'] as const,
   ),
+  intakeEventsTotal: metric(
+    'driftwatch_intake_events_total',
+    'counter',
+    'Events received on the log-format intakes (source: kserve) by half (request, response; unknown for an event that could not be read) and outcome: pending (waits for its other half), joined (completed a pair), retried (its pair was already joined), rejected.',
+    ['source', 'half', 'outcome'] as const,
+  ),
+  intakePendingExpiredTotal: metric(
+    'driftwatch_intake_pending_expired_total',
+    'counter',
+    'Unpaired intake events expired after intake.pendingSeconds, by the half that waited (request, response) or pair (both halves came but their records were never stored).',
+    ['source', 'half'] as const,
+  ),
   ingestMissingFeaturesTotal: metric(
     'driftwatch_ingest_missing_features_total',
     'counter',

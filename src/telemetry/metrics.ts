@@ -55,6 +55,8 @@ export class Metrics {
   readonly ingestRecordsTotal = counter(this.registry, 'ingestRecordsTotal');
   readonly ingestRequestsTotal = counter(this.registry, 'ingestRequestsTotal');
   readonly ingestMissingFeaturesTotal = counter(this.registry, 'ingestMissingFeaturesTotal');
+  readonly intakeEventsTotal = counter(this.registry, 'intakeEventsTotal');
+  readonly intakePendingExpiredTotal = counter(this.registry, 'intakePendingExpiredTotal');
   readonly ingestIgnoredFeaturesTotal = counter(this.registry, 'ingestIgnoredFeaturesTotal');
   readonly labelsTotal = counter(this.registry, 'labelsTotal');
   readonly ingestBatchSeconds = histogram(this.registry, 'ingestBatchSeconds');

@@ -20,6 +20,20 @@ describe('bearer-token authentication', () => {
     await test?.close();
   });
 
+  it('takes the KServe intake token from access_token in the URL, and only there', async () => {
+    const event = { raw: '{}', headers: { 'ce-id': 'a' } };
+    expect((await call(test.url, '/v1/intake/kserve', event)).status).toBe(401);
+    // Past authentication: the event itself is refused (400), not the caller.
+    const ingest = await call(test.url, `/v1/intake/kserve?access_token=${INGEST_TOKEN}`, event);
+    expect(ingest.status).toBe(400);
+    const wrong = await call(test.url, '/v1/intake/kserve?access_token=not-a-known-token', event);
+    expect(wrong.status).toBe(401);
+    const elsewhere = await call(test.url, `/v1/predictions?access_token=${INGEST_TOKEN}`, {
+      body: [churnRecord(1)],
+    });
+    expect(elsewhere.status).toBe(401);
+  });
+
   it('refuses a request without a token with 401 and a Bearer challenge', async () => {
     const response = await call(test.url, '/v1/models');
     expect(response.status).toBe(401);

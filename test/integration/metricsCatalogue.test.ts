@@ -19,6 +19,9 @@ const NO_SAMPLE_EXPECTED: Record<string, string> = {
   driftwatch_webhook_outbox_pending: 'webhook delivery lands in a later release',
   driftwatch_model_mae: 'regressors only',
   driftwatch_model_rmse: 'regressors only',
+  driftwatch_intake_events_total:
+    'needs KServe logger events (test/integration/kserveIntake.test.ts)',
+  driftwatch_intake_pending_expired_total: 'needs an unpaired KServe event to expire',
 };
 
 interface Family {

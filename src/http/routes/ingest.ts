@@ -4,28 +4,35 @@ import { statusOf, toAppError } from '../errorMapping.js';
 import { recordSplitterFor, requestBody } from '../requestBody.js';
 import type { HttpServices } from '../services.js';
 
+/** Counts every ingest request by status, including refused ones, and times it. */
+export function countedRequest(
+  metrics: HttpServices['metrics'],
+  endpoint: string,
+  handler: (req: Request, res: Response) => Promise<void>,
+) {
+  return async (req: Request, res: Response): Promise<void> => {
+    const end = metrics.ingestBatchSeconds.startTimer({ endpoint });
+    try {
+      await handler(req, res);
+      metrics.ingestRequestsTotal.inc({ endpoint, code: String(res.statusCode) });
+    } catch (error) {
+      metrics.ingestRequestsTotal.inc({
+        endpoint,
+        code: String(statusOf(toAppError(error).code)),
+      });
+      throw error;
+    } finally {
+      end();
+    }
+  };
+}
+
 export function ingestRoutes(services: HttpServices, auth: Authenticator): Router {
   const router = Router();
   const { metrics } = services;
 
-  // Count every ingest request by status, including refused ones.
-  function counted(endpoint: string, handler: (req: Request, res: Response) => Promise<void>) {
-    return async (req: Request, res: Response): Promise<void> => {
-      const end = metrics.ingestBatchSeconds.startTimer({ endpoint });
-      try {
-        await handler(req, res);
-        metrics.ingestRequestsTotal.inc({ endpoint, code: String(res.statusCode) });
-      } catch (error) {
-        metrics.ingestRequestsTotal.inc({
-          endpoint,
-          code: String(statusOf(toAppError(error).code)),
-        });
-        throw error;
-      } finally {
-        end();
-      }
-    };
-  }
+  const counted = (endpoint: string, handler: (req: Request, res: Response) => Promise<void>) =>
+    countedRequest(metrics, endpoint, handler);
 
   router.post(
     '/v1/predictions',

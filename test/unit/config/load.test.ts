@@ -98,6 +98,7 @@ describe('loadConfig', () => {
         retention: { predictionsDays: 90, summariesDays: 400, schedule: '23 * * * *' },
         logging: { level: 'info', format: 'auto' },
         logs: { files: [], pollIntervalMs: 1000, batchRecords: 1000 },
+        intake: { pendingSeconds: 600, expirySchedule: '* * * * *', kserve: [] },
         webhooks: {
           targets: [],
           consecutiveDriftRuns: 2,
