@@ -14,10 +14,12 @@ import { SessionCache } from './scoring/index.js';
 import { WindowSummaries } from './checks/windowSummaries.js';
 import type { Config } from './config/schema.js';
 import { retentionJob } from './scheduler/retentionJob.js';
+import { compactionJob } from './scheduler/compactionJob.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { RunStore } from './storage/runStore.js';
 import { PostgresRunCoordinator } from './storage/schedulerSlots.js';
 import { MinuteSummaryStore } from './storage/minuteSummaryStore.js';
+import { MinuteWindows } from './checks/minuteWindow.js';
 import { SummaryStore } from './storage/summaryStore.js';
 import { versionsWithTraffic } from './storage/windowReader.js';
 import { createApp } from './http/app.js';
@@ -147,6 +149,7 @@ export function composeServices(deps: ComposeDeps): HttpServices {
         jobsPool,
         checkReferences,
         new WindowSummaries(jobsPool, new SummaryStore(jobsPool), checkReferences),
+        new MinuteWindows(new MinuteSummaryStore(jobsPool)),
       ),
       new PerformanceCheck(new LabelStore(jobsPool)),
       new ParityCheck(jobsPool, sessions, registry),
@@ -351,8 +354,8 @@ interface SchedulerDeps {
 }
 
 /**
- * Scheduled work: the check jobs of every registered model (checkJobs.ts)
- * and the retention job.
+ * Scheduled work: the check jobs of every registered model (checkJobs.ts),
+ * the retention job and the compaction of closed minutes' summaries.
  */
 function startScheduler(deps: SchedulerDeps): { scheduler: Scheduler; stop(): Promise<void> } {
   const { config, pool, jobsPool, logger, registry, checks, metrics, partitions, now, owner } =
@@ -381,6 +384,14 @@ function startScheduler(deps: SchedulerDeps): { scheduler: Scheduler; stop(): Pr
       partitions,
       coordinator,
       metrics,
+      logger: log,
+      now,
+    }),
+  );
+  scheduler.add(
+    compactionJob({
+      schedule: config.retention.compactionSchedule,
+      store: new MinuteSummaryStore(jobsPool),
       logger: log,
       now,
     }),
