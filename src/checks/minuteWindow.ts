@@ -8,8 +8,10 @@
 import {
   decodeMinuteSummary,
   MINUTE_MS,
+  mergeAllMinuteSummaries,
   mergeMinuteWindow,
   type MergedMinuteWindow,
+  type MinuteSummary,
 } from '../drift/minute/index.js';
 import type { MinuteSummaryStore, MinuteWindowCount } from '../storage/minuteSummaryStore.js';
 
@@ -34,6 +36,14 @@ export function coveredMinutes(startMs: number, endMs: number): { fromMs: number
   return { fromMs, toMs };
 }
 
+/**
+ * Minutes read per query. The stored JSON of one minute is ~100 KB for 20
+ * numeric and 5 categorical features, several times that once parsed: a
+ * day of uncompacted partials read at once took gigabytes. Chunks bound the
+ * memory to one chunk's partials plus the running merge.
+ */
+export const MINUTES_PER_READ = 120;
+
 export class MinuteWindows {
   constructor(private readonly store: MinuteSummaryStore) {}
 
@@ -55,13 +65,33 @@ export class MinuteWindows {
     endMs: number,
   ): Promise<MergedMinuteWindow & { coverage: MinuteCoverage }> {
     const { fromMs, toMs } = coveredMinutes(startMs, endMs);
-    const stored = await this.store.load(model, version, fromMs, toMs);
-    const merged = mergeMinuteWindow(
-      stored.map((entry) => ({
-        minuteMs: entry.minuteMs,
-        summary: decodeMinuteSummary(entry.summary),
-      })),
-    );
+    let summary: MinuteSummary | null = null;
+    const minutes: MergedMinuteWindow['minutes'] = [];
+    let partials = 0;
+    // Bounded: (toMs − fromMs) / (MINUTES_PER_READ minutes) reads.
+    for (let chunkMs = fromMs; chunkMs < toMs; chunkMs += MINUTES_PER_READ * MINUTE_MS) {
+      const stored = await this.store.load(
+        model,
+        version,
+        chunkMs,
+        Math.min(toMs, chunkMs + MINUTES_PER_READ * MINUTE_MS),
+      );
+      // Each minute's partials merged first, as compaction merges them; then
+      // the chunks in order (drift/minute/merge.ts).
+      const chunk = mergeMinuteWindow(
+        stored.map((entry) => ({
+          minuteMs: entry.minuteMs,
+          summary: decodeMinuteSummary(entry.summary),
+        })),
+      );
+      if (chunk.summary !== null) {
+        summary =
+          summary === null ? chunk.summary : mergeAllMinuteSummaries([summary, chunk.summary]);
+      }
+      minutes.push(...chunk.minutes);
+      partials += chunk.partials;
+    }
+    const merged: MergedMinuteWindow = { summary, minutes, partials };
     return {
       ...merged,
       coverage: {
