@@ -15,10 +15,12 @@ import { WindowSummaries } from './checks/windowSummaries.js';
 import type { Config } from './config/schema.js';
 import { retentionJob } from './scheduler/retentionJob.js';
 import { intakeExpiryJob } from './scheduler/intakeExpiryJob.js';
+import { compactionJob } from './scheduler/compactionJob.js';
 import { Scheduler } from './scheduler/scheduler.js';
 import { RunStore } from './storage/runStore.js';
 import { PostgresRunCoordinator } from './storage/schedulerSlots.js';
 import { MinuteSummaryStore } from './storage/minuteSummaryStore.js';
+import { MinuteWindows } from './checks/minuteWindow.js';
 import { SummaryStore } from './storage/summaryStore.js';
 import { versionsWithTraffic } from './storage/windowReader.js';
 import { createApp } from './http/app.js';
@@ -153,6 +155,7 @@ export function composeServices(deps: ComposeDeps): HttpServices {
         jobsPool,
         checkReferences,
         new WindowSummaries(jobsPool, new SummaryStore(jobsPool), checkReferences),
+        new MinuteWindows(new MinuteSummaryStore(jobsPool)),
       ),
       new PerformanceCheck(new LabelStore(jobsPool)),
       new ParityCheck(jobsPool, sessions, registry),
@@ -387,8 +390,8 @@ interface SchedulerDeps {
 }
 
 /**
- * Scheduled work: the check jobs of every registered model (checkJobs.ts)
- * and the retention job.
+ * Scheduled work: the check jobs of every registered model (checkJobs.ts),
+ * the retention job and the compaction of closed minutes' summaries.
  */
 function startScheduler(deps: SchedulerDeps): { scheduler: Scheduler; stop(): Promise<void> } {
   const { config, pool, jobsPool, logger, registry, checks, metrics, partitions, now, owner } =
@@ -426,6 +429,14 @@ function startScheduler(deps: SchedulerDeps): { scheduler: Scheduler; stop(): Pr
       intake: config.intake,
       pending: new KServePendingStore(jobsPool),
       metrics,
+      logger: log,
+      now,
+    }),
+  );
+  scheduler.add(
+    compactionJob({
+      schedule: config.retention.compactionSchedule,
+      store: new MinuteSummaryStore(jobsPool),
       logger: log,
       now,
     }),

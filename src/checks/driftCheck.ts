@@ -1,29 +1,46 @@
 /**
- * The drift check of one model version on one window: reads the window (only
- * the needed columns), loads the reference profile, and calls the pure drift
- * layer. The window is counted once, per UTC hour. Up to `exactLimit` rows
- * the tests run on the raw values, collected as they stream in (numeric
- * values in Float64Arrays, categories counted: see windowColumns.ts); beyond,
- * on mergeable per-hour summaries (see windowSummaries.ts), which reuse the
- * hourly counts.
+ * The drift check of one model version on one window: loads the reference
+ * profile, chooses a path from the window's counts (driftPath.ts) and calls
+ * the pure drift layer.
+ *
+ * - `summaries`: the minute summaries built at ingest, merged
+ *   (minuteWindow.ts) and tested against the reference through their
+ *   sketches (drift/minute/evaluate.ts). Windows beyond `exactLimit`, and
+ *   windows whose raw rows are only a sample.
+ * - `exact`: the raw values, collected as they stream in (numeric values in
+ *   Float64Arrays, categories counted: see windowColumns.ts), when every
+ *   record of the window is retained and within `exactLimit`.
+ * - `approximate`: per-hour summaries of the raw rows (windowSummaries.ts),
+ *   only for raw rows ingested before minute summaries existed.
  */
 import type { CheckSettings, DriftCheckSettings } from '../config/checksSchema.js';
 import { featureLayout } from '../core/featureLayout.js';
 import type { StoredModelVersion } from '../core/model.js';
 import type { ReferenceProfile } from '../core/referenceProfile.js';
+import type { CurrentDistributions } from '../drift/currentDistributions.js';
 import { evaluateDriftFromColumns, type DriftReport } from '../drift/index.js';
+import { evaluateDriftFromMinuteSummary } from '../drift/minute/index.js';
 import type { Pool } from '../storage/pool.js';
 import type { ReferenceStore } from '../storage/referenceStore.js';
 import { readWindow, type WindowQuery } from '../storage/windowReader.js';
 import { CheckCannotRun } from './checkErrors.js';
 import type { CheckOutcome, CheckRunner, CheckWindow } from './checkRunner.js';
+import { chooseDriftPath, needsRawCount, type DriftPathChoice } from './driftPath.js';
+import { coveredMinutes, type MinuteCoverage, type MinuteWindows } from './minuteWindow.js';
 import { DriftColumns } from './windowColumns.js';
 import { totalRows, type WindowSummaries } from './windowSummaries.js';
 
 export interface DriftCheckOutcome {
   report: DriftReport;
   rows: number;
-  path: 'exact' | 'approximate';
+  path: DriftPathChoice;
+  /**
+   * What the run saw of the window, for the run page. Filled on the
+   * `summaries` path; absent where a path does not give it (yet).
+   */
+  current?: CurrentDistributions;
+  /** The minutes a `summaries` run covered. */
+  minutes?: MinuteCoverage;
 }
 
 export interface DriftWindow {
@@ -60,6 +77,7 @@ export class DriftCheck implements CheckRunner {
     private readonly pool: Pool,
     private readonly references: ReferenceStore,
     private readonly summaries: WindowSummaries,
+    private readonly minutes: MinuteWindows,
   ) {}
 
   windowSeconds(settings: CheckSettings): number {
@@ -92,6 +110,7 @@ export class DriftCheck implements CheckRunner {
         policy: report.policy,
         path: outcome.path,
         ...(report.approximation ? { approximation: report.approximation } : {}),
+        ...(outcome.minutes ? { minutes: outcome.minutes } : {}),
       },
       results: report.results,
     };
@@ -122,16 +141,60 @@ export class DriftCheck implements CheckRunner {
       score: reference.score !== null,
     };
     const policy = { ...settings.policy };
-    const hourlyCounts = await this.summaries.hourlyCounts(query);
-    const rows = totalRows(hourlyCounts);
-    if (rows > settings.exactLimit) {
+    const counted = await this.minutes.count(
+      version.model,
+      version.version,
+      window.startMs,
+      window.endMs,
+    );
+    let rawRows: number | null = null;
+    if (needsRawCount(counted.rows, settings.exactLimit)) {
+      // Over the minutes the summaries cover, so the two counts compare.
+      const { fromMs, toMs } = coveredMinutes(window.startMs, window.endMs);
+      rawRows = totalRows(
+        await this.summaries.hourlyCounts({ ...query, startMs: fromMs, endMs: toMs }),
+      );
+    }
+    const path = chooseDriftPath({
+      summaryRows: counted.rows,
+      rawRows,
+      exactLimit: settings.exactLimit,
+    });
+    if (path === 'summaries') {
+      const merged = await this.minutes.merged(
+        version.model,
+        version.version,
+        window.startMs,
+        window.endMs,
+      );
+      const { report, current } = evaluateDriftFromMinuteSummary({
+        reference,
+        summary: merged.summary,
+        policy,
+      });
+      return {
+        report,
+        rows: merged.summary?.rows ?? 0,
+        path,
+        current,
+        minutes: merged.coverage,
+      };
+    }
+    if (path === 'approximate') {
+      const hourlyCounts = await this.summaries.hourlyCounts(query);
+      const rows = totalRows(hourlyCounts);
       const report = await this.summaries.evaluate(version, reference, query, policy, {
         hourlyCounts,
         referenceImportedAt: loaded.summary.importedAt,
       });
       return { report, rows, path: 'approximate' };
     }
-    const columns = new DriftColumns(layout, { tested, score: query.score, expectedRows: rows });
+    // rawRows (whole minutes) is a capacity hint: the rows read are counted.
+    const columns = new DriftColumns(layout, {
+      tested,
+      score: query.score,
+      expectedRows: rawRows ?? 0,
+    });
     await readWindow(this.pool, query, columns);
     const report = evaluateDriftFromColumns({ reference, current: columns.window(), policy });
     return { report, rows: columns.rows, path: 'exact' };

@@ -81,6 +81,11 @@ function driftLines(run: RunView): string[] {
       `approximate path: KS statistics within ${fixed(approximation.ksErrorBound)} of exact`,
     );
   }
+  if (run.path === 'summaries' && approximation?.ksErrorBound !== undefined) {
+    lines.push(
+      `minute-summary path: KS statistics within ${fixed(approximation.ksErrorBound)} of exact (99 %)`,
+    );
+  }
   return lines;
 }
 

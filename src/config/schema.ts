@@ -144,6 +144,8 @@ export const configSchema = z.strictObject({
       /** Minute summaries (built at ingest) of minutes older than this are deleted. */
       summariesDays: z.number().int().min(1).max(3_650).default(400),
       schedule: cronSchema.default('23 * * * *'),
+      /** When closed minutes' summary partials are merged into one row each. */
+      compactionSchedule: cronSchema.default('* * * * *'),
     })
     .prefault({}),
   logging: z

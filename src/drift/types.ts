@@ -58,13 +58,18 @@ export interface DriftReport {
   policy: DriftPolicy;
   /**
    * `exact`: computed from the window's raw values (`evaluateDrift`).
-   * `approximate`: computed from a mergeable window summary
-   * (`evaluateDriftFromSummary`); see {@link DriftApproximation}.
+   * `approximate`: computed from a mergeable window summary built from the
+   * raw rows (`evaluateDriftFromSummary`); see {@link DriftApproximation}.
+   * `summaries`: computed from the minute summaries built at ingest
+   * (`evaluateDriftFromMinuteSummary`); see {@link SketchApproximation}.
    */
-  path: 'exact' | 'approximate';
-  /** How far the approximate path may be from the exact one; null on the exact path. */
-  approximation: DriftApproximation | null;
+  path: DriftPath;
+  /** How far a summary path may be from the exact one; null on the exact path. */
+  approximation: DriftApproximation | SketchApproximation | null;
 }
+
+/** How a drift report was computed (see {@link DriftReport.path}). */
+export type DriftPath = 'exact' | 'approximate' | 'summaries';
 
 /** Error bounds of one numeric feature (or the score) on the approximate path. */
 export interface FeatureApproximation {
@@ -89,6 +94,42 @@ export interface DriftApproximation {
   ksErrorBound: number;
   /** One entry per numeric feature, then the score (as {@link SCORE_FEATURE}) when tested. */
   features: FeatureApproximation[];
+}
+
+/** Error bounds of one numeric feature (or the score) on the `summaries` path. */
+export interface SketchFeatureApproximation {
+  feature: string;
+  /**
+   * With probability ≥ `confidence`: |D_reported − D_exact| ≤ ksErrorBound,
+   * D_exact the KS statistic against the window's exact values (the
+   * sketch's simultaneous rank error, stats/kllKs.ts). 0 when the sketch
+   * compacted nothing (its ranks are exact). Null when the test did not run.
+   */
+  ksErrorBound: number | null;
+  /**
+   * The p-values of D_reported ∓ ksErrorBound, [p(D + bound), p(D − bound)]:
+   * where the exact p-value lies with the same confidence. Null when the
+   * test did not run.
+   */
+  pValueRange: [number, number] | null;
+  /**
+   * Bound on |W₁_exact − W₁_reported| in reference standard deviations:
+   * ksErrorBound × (window max − window min) / scale, as ∫|F − F̂| dx ≤ sup|F − F̂| × range.
+   */
+  wassersteinErrorBound: number | null;
+}
+
+/** The `summaries` path's error bounds (approximation of {@link DriftReport}). */
+export interface SketchApproximation {
+  method: 'kll_sketch';
+  /** Probability with which every bound holds (per feature). */
+  confidence: number;
+  /** The sketches' accuracy parameter. */
+  k: number;
+  /** Largest `ksErrorBound` over the features and the score (0 when none ran). */
+  ksErrorBound: number;
+  /** One entry per numeric feature, then the score (as {@link SCORE_FEATURE}) when tested. */
+  features: SketchFeatureApproximation[];
 }
 
 export interface CurrentWindow {

@@ -87,8 +87,15 @@ export const runViewSchema = z
       start: z.string().meta({ description: 'ISO 8601, UTC' }),
       end: z.string().meta({ description: 'ISO 8601, UTC (exclusive)' }),
     }),
-    path: z.string().nullable().meta({ description: 'exact or approximate for drift runs' }),
-    rows: z.number().int().nullable().meta({ description: 'Rows in the window' }),
+    path: z.string().nullable().meta({
+      description:
+        'drift runs: exact (raw rows), summaries (minute summaries built at ingest) or approximate (hour summaries of rows ingested before minute summaries); null for other kinds',
+    }),
+    rows: z
+      .number()
+      .int()
+      .nullable()
+      .meta({ description: 'Rows in the window (on the summaries path: the summarised rows)' }),
     started_at: z.string(),
     finished_at: z.string(),
     duration_ms: z.number(),

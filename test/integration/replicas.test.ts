@@ -9,6 +9,10 @@
  *   table ends with exactly one row per record.
  * - A drift check run through one replica decides exactly what a single
  *   replica decides on a second database that received each record once.
+ *   On the minute-summary path (exactLimit lowered below the window) the
+ *   fleet's partials differ from the single replica's, so its sketches do:
+ *   the decision is the same, categorical numbers equal, KS statistics
+ *   within the two runs' bounds of each other.
  * - The minute summaries built at ingest equal those of the single replica:
  *   counts, min, max and categories exactly, sums to rounding, quantiles
  *   within the sketch's bound of the stored values' exact ranks.
@@ -29,7 +33,16 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { CHURN_DEFINITION } from '../helpers/records.js';
 import { call, ndjson, startTestService, type TestService } from '../helpers/service.js';
 import { until } from '../helpers/until.js';
+import { createPool } from '../../src/storage/pool.js';
 import type { RunView } from '../../src/core/run.js';
+import { DriftCheck, type DriftCheckOutcome } from '../../src/checks/driftCheck.js';
+import { MinuteWindows } from '../../src/checks/minuteWindow.js';
+import { WindowSummaries } from '../../src/checks/windowSummaries.js';
+import { modelCheckSettings } from '../../src/config/schema.js';
+import type { SketchApproximation } from '../../src/drift/types.js';
+import { MinuteSummaryStore } from '../../src/storage/minuteSummaryStore.js';
+import { ReferenceStore } from '../../src/storage/referenceStore.js';
+import { SummaryStore } from '../../src/storage/summaryStore.js';
 import type { MinuteSummaryReport, NumericReport } from '../../src/drift/minute/report.js';
 
 const REPLICAS = 3;
@@ -326,6 +339,73 @@ describe('three replicas on one database', () => {
         expect(below, name).toBeLessThanOrEqual(q + tenure.rank_error_bound + 1e-12);
       }
     }
+  });
+
+  it('decides drift on the minute summaries as one replica that received each record once', async () => {
+    // Runs after the drift test, which sent every record once to `single`.
+    const config = loadConfig({
+      file: 'test/fixtures/driftwatch.test.yaml',
+      env: { DATABASE_URL: shared.url },
+    });
+    const evaluate = async (url: string, service: RunningService): Promise<DriftCheckOutcome> => {
+      const pool = createPool({ url, max: 2 });
+      try {
+        const references = new ReferenceStore(pool);
+        const check = new DriftCheck(
+          pool,
+          references,
+          new WindowSummaries(pool, new SummaryStore(pool), references),
+          new MinuteWindows(new MinuteSummaryStore(pool)),
+        );
+        const version = (await service.registry.get('churn', '1'))!;
+        const settings = modelCheckSettings(config, 'churn').drift;
+        const endMs = Date.now();
+        return await check.evaluate(
+          version,
+          { ...settings, exactLimit: 1_000 },
+          { startMs: endMs - 2 * 3_600_000, endMs },
+        );
+      } finally {
+        await pool.end();
+      }
+    };
+    const fleet = await evaluate(shared.url, replicas[0]!);
+    const one = await evaluate(single.database.url, single.service);
+    for (const outcome of [fleet, one]) {
+      expect(outcome.path).toBe('summaries');
+      expect(outcome.rows).toBe(RECORDS);
+    }
+    expect(fleet.report.status).toBe('drift');
+    const decided = (outcome: DriftCheckOutcome) =>
+      outcome.report.results.map((r) => ({
+        feature: r.feature,
+        test: r.test,
+        drifted: r.drifted,
+        nCurrent: r.nCurrent,
+        missingCurrent: r.missingCurrent,
+      }));
+    expect(decided(fleet)).toEqual(decided(one));
+    const bound = (outcome: DriftCheckOutcome, feature: string) =>
+      (outcome.report.approximation as SketchApproximation).features.find(
+        (f) => f.feature === feature,
+      )!.ksErrorBound!;
+    for (const [i, row] of fleet.report.results.entries()) {
+      const other = one.report.results[i]!;
+      if (row.test === 'ks') {
+        expect(Math.abs(row.statistic! - other.statistic!), row.feature).toBeLessThanOrEqual(
+          bound(fleet, row.feature) + bound(one, row.feature),
+        );
+      } else if (row.test === 'chi_square' || row.test === 'missing_rate') {
+        // From exact counts: equal but for the order of additions.
+        expect(row.statistic!, row.feature).toBeCloseTo(other.statistic!, 9);
+      }
+    }
+    expect(
+      fleet.report.features
+        .filter((f) => f.drifted)
+        .map((f) => f.feature)
+        .sort(),
+    ).toEqual(['region', 'tenure_months']);
   });
 
   it('runs each slot of a per-second schedule at most once across the replicas', async () => {

@@ -8,6 +8,7 @@
  * mergeMinuteSummaries(a, b); // rows 3, x {count 3, sum 7}, x.sketch.n = 3
  */
 import { KllSketch } from '../../stats/kll.js';
+import { decodeMinuteSummary, encodeMinuteSummary, type MinuteSummaryJson } from './codec.js';
 import { featureSeed, fnv1a32, mixSeeds } from './seed.js';
 import {
   MinuteSummaryError,
@@ -134,4 +135,60 @@ export function mergeAllMinuteSummaries(summaries: readonly MinuteSummary[]): Mi
   );
   for (const summary of rest) addInto(merged, summary);
   return merged;
+}
+
+/** A stored partial: its minute and its decoded summary. */
+export interface MinutePartial {
+  /** Start of the UTC minute, epoch ms. */
+  minuteMs: number;
+  summary: MinuteSummary;
+}
+
+/** A window's partials merged, and what they covered. */
+export interface MergedMinuteWindow {
+  /** Null when the window holds no partial. */
+  summary: MinuteSummary | null;
+  /** Rows per minute that holds any, ascending by minute. */
+  minutes: { minuteMs: number; rows: number }[];
+  partials: number;
+}
+
+/**
+ * The partials of a window merged in two steps: each minute's partials in
+ * the order given (storage order: by id), then the minutes in ascending
+ * order. A minute's step is exactly what compaction stores as its one row,
+ * so a window merges to the same summary — sketches included, bit for bit —
+ * before and after its minutes are compacted.
+ */
+export function mergeMinuteWindow(partials: readonly MinutePartial[]): MergedMinuteWindow {
+  const byMinute = new Map<number, MinuteSummary[]>();
+  for (const partial of partials) {
+    const list = byMinute.get(partial.minuteMs);
+    if (list) list.push(partial.summary);
+    else byMinute.set(partial.minuteMs, [partial.summary]);
+  }
+  const minutes = [...byMinute.keys()].sort((a, b) => a - b);
+  const merged = minutes.map((minuteMs) => {
+    const list = byMinute.get(minuteMs)!;
+    // One partial: no copy needed (mergeAll copies the first, leaving it unchanged).
+    return list.length === 1 ? list[0]! : mergeAllMinuteSummaries(list)!;
+  });
+  return {
+    summary: mergeAllMinuteSummaries(merged),
+    minutes: minutes.map((minuteMs, i) => ({ minuteMs, rows: merged[i]!.rows })),
+    partials: partials.length,
+  };
+}
+
+/**
+ * Compaction's merge: one minute's stored partials (JSON, in insertion
+ * order) to the JSON of their merge — the same merge `mergeMinuteWindow`
+ * applies to a minute's partials, so a window reads the same summary before
+ * and after compaction.
+ * @throws MinuteSummaryError when a partial is malformed or k differs.
+ */
+export function compactMinutePartials(partials: readonly unknown[]): MinuteSummaryJson {
+  const merged = mergeAllMinuteSummaries(partials.map((json) => decodeMinuteSummary(json)));
+  if (merged === null) throw new MinuteSummaryError('no partials to compact');
+  return encodeMinuteSummary(merged);
 }

@@ -11,11 +11,10 @@ import { NotFoundError, ValidationError } from '../../core/errors.js';
 import { issueProblems } from '../../core/schemaIssues.js';
 import {
   decodeMinuteSummary,
-  mergeAllMinuteSummaries,
+  mergeMinuteWindow,
   MINUTE_MS,
   minuteOf,
   minuteSummaryReport,
-  type MinuteSummary,
 } from '../../drift/minute/index.js';
 import type { Authenticator } from '../auth.js';
 import type { HttpServices } from '../services.js';
@@ -65,13 +64,15 @@ export function summaryRoutes(services: HttpServices, auth: Authenticator): Rout
         Math.ceil((parseDuration(parsed.data.window) * 1000) / MINUTE_MS) * MINUTE_MS;
       const fromMs = toMs - windowMs;
       const stored = await services.minuteSummaries.store.load(model, versionName, fromMs, toMs);
-      const rowsByMinute = new Map<number, number>();
-      const partials: MinuteSummary[] = stored.map((entry) => {
-        const summary = decodeMinuteSummary(entry.summary);
-        rowsByMinute.set(entry.minuteMs, (rowsByMinute.get(entry.minuteMs) ?? 0) + summary.rows);
-        return summary;
-      });
-      const merged = mergeAllMinuteSummaries(partials);
+      // Per minute, then across minutes: the same summary before and after
+      // the minutes are compacted (drift/minute/merge.ts).
+      const window = mergeMinuteWindow(
+        stored.map((entry) => ({
+          minuteMs: entry.minuteMs,
+          summary: decodeMinuteSummary(entry.summary),
+        })),
+      );
+      const merged = window.summary;
       res.json({
         model,
         version: versionName,
@@ -79,8 +80,8 @@ export function summaryRoutes(services: HttpServices, auth: Authenticator): Rout
           from: new Date(fromMs).toISOString(),
           to: new Date(toMs).toISOString(),
         },
-        partials: partials.length,
-        minutes: [...rowsByMinute].map(([minuteMs, rows]) => ({
+        partials: window.partials,
+        minutes: window.minutes.map(({ minuteMs, rows }) => ({
           minute: new Date(minuteMs).toISOString(),
           rows,
         })),

@@ -95,7 +95,12 @@ describe('loadConfig', () => {
         models: { directory: 'models', defaults: {}, settings: {} },
         scoring: { intraOpThreads: 1, batchSize: 4096 },
         scheduler: { enabled: true },
-        retention: { predictionsDays: 90, summariesDays: 400, schedule: '23 * * * *' },
+        retention: {
+          predictionsDays: 90,
+          summariesDays: 400,
+          schedule: '23 * * * *',
+          compactionSchedule: '* * * * *',
+        },
         logging: { level: 'info', format: 'auto' },
         logs: { files: [], pollIntervalMs: 1000, batchRecords: 1000 },
         intake: { pendingSeconds: 600, expirySchedule: '* * * * *', kserve: [] },
