@@ -11,7 +11,13 @@ import type { CheckSettings, DriftCheckSettings } from '../config/checksSchema.j
 import { featureLayout } from '../core/featureLayout.js';
 import type { StoredModelVersion } from '../core/model.js';
 import type { ReferenceProfile } from '../core/referenceProfile.js';
-import { evaluateDriftFromColumns, type DriftReport } from '../drift/index.js';
+import {
+  collectedDistributions,
+  distributionSnapshots,
+  evaluateDriftFromColumns,
+  type CurrentDistributions,
+  type DriftReport,
+} from '../drift/index.js';
 import type { Pool } from '../storage/pool.js';
 import type { ReferenceStore } from '../storage/referenceStore.js';
 import { readWindow, type WindowQuery } from '../storage/windowReader.js';
@@ -24,6 +30,10 @@ export interface DriftCheckOutcome {
   report: DriftReport;
   rows: number;
   path: 'exact' | 'approximate';
+  /** The reference the report was computed against, restricted to the tested features. */
+  reference?: ReferenceProfile;
+  /** What the window looked like, for the run page's pictures; absent when the path cannot tell. */
+  current?: CurrentDistributions;
 }
 
 export interface DriftWindow {
@@ -92,6 +102,9 @@ export class DriftCheck implements CheckRunner {
         policy: report.policy,
         path: outcome.path,
         ...(report.approximation ? { approximation: report.approximation } : {}),
+        ...(outcome.current && outcome.reference
+          ? { distributions: distributionSnapshots(outcome.reference, outcome.current) }
+          : {}),
       },
       results: report.results,
     };
@@ -129,11 +142,18 @@ export class DriftCheck implements CheckRunner {
         hourlyCounts,
         referenceImportedAt: loaded.summary.importedAt,
       });
-      return { report, rows, path: 'approximate' };
+      return { report, rows, path: 'approximate', reference };
     }
     const columns = new DriftColumns(layout, { tested, score: query.score, expectedRows: rows });
     await readWindow(this.pool, query, columns);
-    const report = evaluateDriftFromColumns({ reference, current: columns.window(), policy });
-    return { report, rows: columns.rows, path: 'exact' };
+    const collected = columns.window();
+    const report = evaluateDriftFromColumns({ reference, current: collected, policy });
+    return {
+      report,
+      rows: columns.rows,
+      path: 'exact',
+      reference,
+      current: collectedDistributions(collected),
+    };
   }
 }
