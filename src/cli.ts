@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
+import { addReportCommand } from './cli/report.js';
 import { exitCodeOf, formatRun } from './cli/runTable.js';
 import { writeDashboards } from './dashboards/build.js';
 import { parseDuration } from './config/checksSchema.js';
@@ -315,7 +316,12 @@ program
       process.exit(2);
     }
     if (options.json) console.log(JSON.stringify(body.runs, null, 2));
-    else console.log(body.runs.map(formatRun).join('\n\n'));
+    else
+      console.log(
+        body.runs
+          .map((run) => `${formatRun(run)}\npage ${new URL(run.links.page, options.url).href}`)
+          .join('\n\n'),
+      );
     process.exit(exitCodeOf(body.runs));
   });
 
@@ -363,6 +369,8 @@ program
   .action(async (options: { out: string }) => {
     for (const file of await writeDashboards(options.out)) console.log(`wrote ${file}`);
   });
+
+addReportCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   console.error(`driftwatch: ${error instanceof Error ? error.message : String(error)}`);
