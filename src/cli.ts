@@ -325,6 +325,8 @@ program
     process.exit(exitCodeOf(body.runs));
   });
 
+type DemoCliOptions = { duration: string; port: number; dataDir?: string; keepServing?: boolean };
+
 program
   .command('demo')
   .description(
@@ -338,7 +340,8 @@ program
     '--data-dir <dir>',
     `new or empty embedded PostgreSQL folder (default: ${DEFAULT_DEMO_DATA_DIR}, wiped first)`,
   )
-  .action(async (options: { duration: string; port: number; dataDir?: string }) => {
+  .option('--keep-serving', 'after the summary, keep the service and its web UI up until Ctrl-C')
+  .action(async (options: DemoCliOptions) => {
     let durationSeconds: number;
     try {
       durationSeconds = parseDuration(options.duration);
@@ -356,6 +359,7 @@ program
       print: (line) => console.log(line),
       logLevel: process.env.DRIFTWATCH_LOG_LEVEL ?? 'warn',
       signal: abort.signal,
+      keepServingUntil: options.keepServing ? abort.signal : undefined,
     });
     process.exit(outcome.driftDetected && outcome.parityDegraded ? 0 : 1);
   });
