@@ -88,7 +88,7 @@ function driftSection(context: RenderContext, run: RunView): SafeHtml {
     return html`<tr${d?.drifted ? html` class="drifted"` : ''}>
 <th scope="row">${featureLabel(row.feature)}</th><td class="hide-narrow">${d?.test ?? '—'}</td>
 <td class="num hide-narrow">${formatNumber(d?.statistic)}</td><td class="num">${formatNumber(d?.adjusted_p_value)}</td>
-<td class="num">${formatNumber(d?.effect_size)}</td><td class="num">${formatNumber(row.psi?.statistic)}</td>
+<td class="num hide-narrow">${formatNumber(d?.effect_size)}</td><td class="num">${formatNumber(row.psi?.statistic)}</td>
 <td>${statusBadge(verdict.status, verdict.words)}${row.quality.length > 0 ? html`<br /><span class="muted">also: ${row.quality.join(', ')}</span>` : ''}</td>
 <td class="num hide-narrow">${d?.n_current ?? '—'}</td></tr>`;
   });
@@ -137,7 +137,7 @@ function driftSection(context: RenderContext, run: RunView): SafeHtml {
             <th scope="col" class="hide-narrow">Test</th>
             <th scope="col" class="num hide-narrow">Statistic</th>
             <th scope="col" class="num">Adjusted p</th>
-            <th scope="col" class="num">Effect size</th>
+            <th scope="col" class="num hide-narrow">Effect size</th>
             <th scope="col" class="num">PSI</th>
             <th scope="col">Verdict</th>
             <th scope="col" class="num hide-narrow">Current n</th>

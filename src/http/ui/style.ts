@@ -80,7 +80,9 @@ form.login button { margin-top: 1rem; padding: .5rem 1.2rem; font: inherit; font
   main { padding: .6rem .8rem 2rem; }
   header.top { padding: .5rem .8rem; }
   .cards { grid-template-columns: 1fr; }
-  th, td { padding: .35rem .4rem; }
+  th, td { padding: .35rem .3rem; }
+  table { font-size: .85rem; }
+  tbody th { overflow-wrap: anywhere; }
   .hide-narrow { display: none; }
 }
 `;
