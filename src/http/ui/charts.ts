@@ -15,11 +15,18 @@ function c(value: number): string {
   return String(Math.round(value * 100) / 100);
 }
 
-let chartCounter = 0;
-/** Ids for aria-labelledby, unique within one rendered page. */
-function chartId(prefix: string): string {
-  chartCounter = (chartCounter + 1) % 1_000_000;
-  return `${prefix}-${chartCounter}`;
+/**
+ * Ids for aria-labelledby, from the chart's title (unique on a page: one
+ * chart per feature or series), so rendering stays a pure function.
+ */
+function chartId(prefix: string, title: string): string {
+  // FNV-1a, 32 bits: short, stable, and any character of the title is fine.
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < title.length; i++) {
+    hash ^= title.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return `${prefix}-${hash.toString(36)}`;
 }
 
 function svg(id: string, height: number, title: string, desc: string, shapes: string[]): SafeHtml {
@@ -42,7 +49,7 @@ function svg(id: string, height: number, title: string, desc: string, shapes: st
  * is drawn as one extra bar on each side, set apart.
  */
 export function histogramChart(snapshot: NumericSnapshot, label: string): SafeHtml {
-  const id = chartId('hist');
+  const id = chartId('hist', label);
   const height = 200;
   const top = 14;
   const bottom = 36;
@@ -112,7 +119,7 @@ export function histogramChart(snapshot: NumericSnapshot, label: string): SafeHt
 
 /** Grouped horizontal bars: per category, the reference's share above the current's. */
 export function categoryChart(snapshot: CategoricalSnapshot, label: string): SafeHtml {
-  const id = chartId('cat');
+  const id = chartId('cat', label);
   const rows = [...snapshot.categories];
   if (snapshot.other) rows.push(snapshot.other);
   const rowHeight = 26;
@@ -172,7 +179,7 @@ export function timeSeriesChart(options: {
   yMin?: number;
   yMax?: number;
 }): SafeHtml {
-  const id = chartId('series');
+  const id = chartId('series', options.title);
   const height = 180;
   const top = 12;
   const bottom = 28;

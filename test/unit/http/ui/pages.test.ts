@@ -101,6 +101,16 @@ describe('run page', () => {
     expect(page).toContain('href="/ui/style.css"');
   });
 
+  it('renders the same run to the same page, each chart labelled by its own ids', () => {
+    const page = renderRunPage(SERVED, driftRun());
+    expect(renderRunPage(SERVED, driftRun())).toBe(page);
+    const ids = [...page.matchAll(/ id="([^"]+)"/g)].map((m) => m[1]);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const m of page.matchAll(/aria-labelledby="([^"]+)"/g)) {
+      for (const id of m[1]!.split(' ')) expect(ids).toContain(id);
+    }
+  });
+
   it('says the picture is not available for a run without snapshots', () => {
     const run = driftRun();
     delete run.summary.distributions;
