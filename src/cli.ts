@@ -9,6 +9,7 @@ import { Command } from 'commander';
 import { addCheckCommand } from './cli/checkCommand.js';
 import { CliError, EXIT, EXIT_CODES_HELP } from './cli/exitCodes.js';
 import { addReferenceCommand } from './cli/referenceCommand.js';
+import { addReportCommand } from './cli/report.js';
 import { addMigrateCommand, addServeCommand } from './cli/serveCommand.js';
 import { addDashboardsCommand, addDemoCommand } from './cli/toolCommands.js';
 
@@ -18,6 +19,7 @@ const COMMANDS: readonly ((program: Command) => void)[] = [
   addMigrateCommand,
   addReferenceCommand,
   addCheckCommand,
+  addReportCommand,
   addDemoCommand,
   addDashboardsCommand,
 ];

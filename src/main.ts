@@ -124,6 +124,21 @@ export function createSessionCache(config: Config, logger: Logger): SessionCache
  * Checks — scheduled or asked for over HTTP — read and record on the jobs
  * pool, whose limits allow minutes; everything else on the request pool.
  */
+/**
+ * The base of absolute links (webhook payloads, CLI and demo output):
+ * `server.publicUrl`, else the configured address — loopback for a wildcard
+ * host — when the port is fixed, else '' (paths only: the port is known only
+ * once listening).
+ */
+export function publicBaseUrl(config: Config): string {
+  if (config.server.publicUrl) return config.server.publicUrl.replace(/\/+$/, '');
+  if (config.server.port === 0) return '';
+  const host = config.server.host;
+  const shown =
+    host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${config.server.port}`;
+}
+
 export function composeServices(deps: ComposeDeps): HttpServices {
   const { config, pool, logger, metrics, partitions, now } = deps;
   const jobsPool = deps.jobsPool ?? pool;
@@ -137,7 +152,7 @@ export function composeServices(deps: ComposeDeps): HttpServices {
     config: config.webhooks,
     pool,
     runs: runStore,
-    baseUrl: config.server.publicUrl ?? '',
+    baseUrl: publicBaseUrl(config),
     logger: logger.child({ component: 'webhooks' }),
     now,
   });

@@ -17,8 +17,13 @@ import type { CheckSettings, DriftCheckSettings } from '../config/checksSchema.j
 import { featureLayout } from '../core/featureLayout.js';
 import type { StoredModelVersion } from '../core/model.js';
 import type { ReferenceProfile } from '../core/referenceProfile.js';
-import type { CurrentDistributions } from '../drift/currentDistributions.js';
-import { evaluateDriftFromColumns, type DriftReport } from '../drift/index.js';
+import {
+  collectedDistributions,
+  distributionSnapshots,
+  evaluateDriftFromColumns,
+  type CurrentDistributions,
+  type DriftReport,
+} from '../drift/index.js';
 import { evaluateDriftFromMinuteSummary } from '../drift/minute/index.js';
 import type { Pool } from '../storage/pool.js';
 import type { ReferenceStore } from '../storage/referenceStore.js';
@@ -34,9 +39,11 @@ export interface DriftCheckOutcome {
   report: DriftReport;
   rows: number;
   path: DriftPathChoice;
+  /** The reference the report was computed against, restricted to the tested features. */
+  reference?: ReferenceProfile;
   /**
-   * What the run saw of the window, for the run page. Filled on the
-   * `summaries` path; absent where a path does not give it (yet).
+   * What the run saw of the window, for the run page's pictures: filled on
+   * the `exact` and `summaries` paths, absent on the `approximate` one.
    */
   current?: CurrentDistributions;
   /** The minutes a `summaries` run covered. */
@@ -111,6 +118,9 @@ export class DriftCheck implements CheckRunner {
         path: outcome.path,
         ...(report.approximation ? { approximation: report.approximation } : {}),
         ...(outcome.minutes ? { minutes: outcome.minutes } : {}),
+        ...(outcome.current && outcome.reference
+          ? { distributions: distributionSnapshots(outcome.reference, outcome.current) }
+          : {}),
       },
       results: report.results,
     };
@@ -176,6 +186,7 @@ export class DriftCheck implements CheckRunner {
         report,
         rows: merged.summary?.rows ?? 0,
         path,
+        reference,
         current,
         minutes: merged.coverage,
       };
@@ -187,7 +198,7 @@ export class DriftCheck implements CheckRunner {
         hourlyCounts,
         referenceImportedAt: loaded.summary.importedAt,
       });
-      return { report, rows, path: 'approximate' };
+      return { report, rows, path: 'approximate', reference };
     }
     // rawRows (whole minutes) is a capacity hint: the rows read are counted.
     const columns = new DriftColumns(layout, {
@@ -196,7 +207,14 @@ export class DriftCheck implements CheckRunner {
       expectedRows: rawRows ?? 0,
     });
     await readWindow(this.pool, query, columns);
-    const report = evaluateDriftFromColumns({ reference, current: columns.window(), policy });
-    return { report, rows: columns.rows, path: 'exact' };
+    const collected = columns.window();
+    const report = evaluateDriftFromColumns({ reference, current: collected, policy });
+    return {
+      report,
+      rows: columns.rows,
+      path: 'exact',
+      reference,
+      current: collectedDistributions(collected),
+    };
   }
 }

@@ -24,7 +24,12 @@ async function runCheck(options: CheckRunOptions): Promise<void> {
     method: 'POST',
   });
   if (options.json) console.log(JSON.stringify(runs, null, 2));
-  else console.log(runs.map(formatRun).join('\n\n'));
+  else
+    console.log(
+      runs
+        .map((run) => `${formatRun(run)}\npage ${new URL(run.links.page, options.url).href}`)
+        .join('\n\n'),
+    );
   process.exit(exitCodeOfRuns(runs));
 }
 

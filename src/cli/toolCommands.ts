@@ -11,6 +11,7 @@ interface DemoOptions {
   duration: string;
   port: number;
   dataDir?: string;
+  keepServing?: boolean;
 }
 
 async function demo(options: DemoOptions): Promise<void> {
@@ -30,6 +31,7 @@ async function demo(options: DemoOptions): Promise<void> {
     print: (line) => console.log(line),
     logLevel: process.env.DRIFTWATCH_LOG_LEVEL ?? 'warn',
     signal: abort.signal,
+    keepServingUntil: options.keepServing ? abort.signal : undefined,
   });
   // The demo's verdict is on driftwatch itself: missing what it injected is a failure, not drift.
   process.exit(outcome.driftDetected && outcome.parityDegraded ? EXIT.ok : EXIT.error);
@@ -49,6 +51,7 @@ export function addDemoCommand(program: Command): void {
       '--data-dir <dir>',
       `new or empty embedded PostgreSQL folder (default: ${DEFAULT_DEMO_DATA_DIR}, wiped first)`,
     )
+    .option('--keep-serving', 'after the summary, keep the service and its web UI up until Ctrl-C')
     .action(demo);
 }
 

@@ -98,5 +98,6 @@ export interface RunView {
   summary: Record<string, unknown>;
   /** Every result row; absent from run lists. */
   results?: RunResultView[];
-  links: { self: string };
+  /** `self`: this JSON; `page`: the run page of the web UI. */
+  links: { self: string; page: string };
 }

@@ -70,6 +70,11 @@ export interface DemoOptions {
   logLevel?: string | undefined;
   /** Ends the traffic early; the final checks and the summary still run. */
   signal?: AbortSignal | undefined;
+  /**
+   * After the summary, keep the service (and its web UI) up until this
+   * signal aborts, so the printed links stay open.
+   */
+  keepServingUntil?: AbortSignal | undefined;
 }
 
 export interface DemoRunCount {
@@ -164,9 +169,9 @@ async function api<T>(
   return JSON.parse(text) as T;
 }
 
-/** One line about a finished run, with where to look. */
+/** One line about a finished run, with where to look: its page in the web UI. */
 function describeRun(run: RunView, baseUrl: string): string {
-  const link = `GET ${baseUrl}/v1/runs/${run.id}`;
+  const link = `${baseUrl}/runs/${run.id}`;
   const how = run.trigger === 'manual' ? 'on-demand ' : '';
   if (run.status === 'error')
     return `${how}${run.kind} run ${run.id}: error (${run.error}) — ${link}`;
@@ -287,6 +292,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
   let shipper: LogShipper | undefined;
   try {
     say(`driftwatch is listening on ${baseUrl}`);
+    say(`  web UI:   ${baseUrl}/   (models, run history, each run's distributions)`);
     say(`  metrics:  ${baseUrl}/metrics   (driftwatch_* series; try grep drift)`);
     say(`  API:      ${baseUrl}/openapi.json, runs at ${baseUrl}/v1/models/${DEMO_MODEL}/runs`);
 
@@ -427,6 +433,12 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
       finalParity: final.parity,
     };
     for (const line of summaryLines(outcome)) print(line);
+    const keep = options.keepServingUntil;
+    if (keep && !keep.aborted) {
+      print('');
+      print(`the service stays up for the web UI at ${baseUrl}/ — Ctrl-C stops it`);
+      await new Promise((resolve) => keep.addEventListener('abort', resolve, { once: true }));
+    }
     return outcome;
   } finally {
     await shipper?.close({ timeoutMs: 2_000 });
@@ -453,7 +465,7 @@ export function summaryLines(outcome: DemoOutcome): string[] {
       : '  parity failures detected: NO — expected the serving skew to degrade parity',
   );
   lines.push(
-    `  ${outcome.predictionsShipped} predictions stored; runs at ${outcome.url}/v1/models/${DEMO_MODEL}/runs`,
+    `  ${outcome.predictionsShipped} predictions stored; runs at ${outcome.url}/models/${DEMO_MODEL}/versions/${DEMO_VERSION} (web UI) and ${outcome.url}/v1/models/${DEMO_MODEL}/runs (JSON)`,
   );
   return lines;
 }

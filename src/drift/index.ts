@@ -76,3 +76,16 @@ export {
   type RegressionMetricName,
   type UndefinedMetricReason,
 } from './performance.js';
+export type { CurrentDistributions } from './currentDistributions.js';
+export { collectedDistributions } from './collectedDistributions.js';
+export {
+  distributionSnapshots,
+  numericSnapshot,
+  categoricalSnapshot,
+  DEFAULT_SNAPSHOT_BINS,
+  DEFAULT_SNAPSHOT_CATEGORIES,
+  type DistributionSnapshot,
+  type NumericSnapshot,
+  type CategoricalSnapshot,
+  type CategoryShare,
+} from './distributionSnapshot.js';

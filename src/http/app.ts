@@ -9,6 +9,7 @@ import { intakeRoutes } from './routes/intake.js';
 import { modelRoutes } from './routes/models.js';
 import { runRoutes } from './routes/runs.js';
 import { summaryRoutes } from './routes/summaries.js';
+import { uiRoutes } from './routes/ui.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import type { HttpServices } from './services.js';
 import { rejectUnstorableUrlText } from './urlText.js';
@@ -26,6 +27,7 @@ export function createApp(services: HttpServices): Express {
   app.use(runRoutes(services, auth));
   app.use(summaryRoutes(services, auth));
   app.use(webhookRoutes(services, auth));
+  app.use(uiRoutes(services, auth));
   app.use((req, _res, next) => {
     next(new NotFoundError(`no route for ${req.method} ${req.path}`));
   });

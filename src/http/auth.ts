@@ -46,13 +46,32 @@ export class Authenticator {
     if (!header) return null;
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) return null;
-    const presented = digest(match[1]!);
+    return this.find(match[1]!)?.scopes ?? null;
+  }
+
+  private find(value: string): KnownToken | null {
+    const presented = digest(value);
     let found: KnownToken | null = null;
     // Check every token, not stopping at a match, to keep timing flat.
     for (const token of this.tokens) {
       if (timingSafeEqual(token.digest, presented)) found = token;
     }
-    return found ? found.scopes : null;
+    return found;
+  }
+
+  /**
+   * The configured token a browser presents (the login form), by name with
+   * its SHA-256 digest: the browser session is signed with the digest, so a
+   * session ends when its token is removed. Null for no valid token.
+   */
+  identify(value: string): { name: string; digest: Buffer } | null {
+    const found = this.find(value.trim());
+    return found && { name: found.name, digest: found.digest };
+  }
+
+  /** The digests of the tokens named `name` (names need not be unique). */
+  digestsNamed(name: string): Buffer[] {
+    return this.tokens.filter((token) => token.name === name).map((token) => token.digest);
   }
 
   /**

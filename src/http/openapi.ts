@@ -49,6 +49,28 @@ function errorResponse(description: string): Schema {
   return { description, content: { 'application/json': { schema: ref('Error') } } };
 }
 
+/** An HTML response of the web UI. */
+function htmlResponse(description: string): Record<string, unknown> {
+  return { description, content: { 'text/html': { schema: { type: 'string' } } } };
+}
+
+/** A page of the web UI: HTML, for a bearer token or the session cookie. */
+function uiPage(summary: string): Record<string, unknown> {
+  return {
+    get: {
+      summary,
+      security: [{ bearer: [] }, { session: [] }],
+      description:
+        'Open when no token is configured (loopback only). Otherwise a bearer token or the session cookie; without either, a redirect to /login.',
+      responses: {
+        200: htmlResponse('The page'),
+        303: { description: 'No valid session: to /login?next=…' },
+        404: htmlResponse('No such model version or run'),
+      },
+    },
+  };
+}
+
 const auth401 = errorResponse('No valid bearer token');
 const auth403 = errorResponse('The token lacks the required scope');
 const unavailable = errorResponse('The database is unavailable; retry after Retry-After seconds');
@@ -194,7 +216,15 @@ export function buildOpenApiDocument(): Schema {
         'ML observability sidecar: prediction-log ingestion, reference data, drift and parity checks.',
     },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer' },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'driftwatch_session',
+          description: 'Web UI session, set by POST /login',
+        },
+      },
       schemas: {
         MinuteSummaryWindow: minuteSummaryWindowSchema,
         PredictionRecord: schemaOf(predictionRecordSchema),
@@ -238,6 +268,59 @@ export function buildOpenApiDocument(): Schema {
           summary: 'This document',
           security: [],
           responses: { 200: { description: 'OpenAPI 3 document' } },
+        },
+      },
+      // The web UI (docs/ui.md): HTML pages, not JSON. Pages take a bearer
+      // token or the session cookie that POST /login sets.
+      '/': uiPage('Web UI: every model version and the latest run of each check kind'),
+      '/models/{model}/versions/{version}': uiPage(
+        "Web UI: a version's run history (drift share, parity mismatch ratio, performance metrics)",
+      ),
+      '/runs/{id}': uiPage(
+        'Web UI: one run (per-feature table and distributions, parity worst rows, metrics)',
+      ),
+      '/login': {
+        get: {
+          summary: 'Web UI: the sign-in form (when tokens are configured)',
+          security: [],
+          responses: {
+            200: htmlResponse('The form'),
+            303: { description: 'Open service: on to the page' },
+          },
+        },
+        post: {
+          summary: 'Web UI: sign in with a token; sets an HttpOnly, SameSite=Strict session cookie',
+          security: [],
+          requestBody: {
+            required: true,
+            content: {
+              'application/x-www-form-urlencoded': {
+                schema: {
+                  type: 'object',
+                  properties: { token: { type: 'string' }, next: { type: 'string' } },
+                  required: ['token'],
+                },
+              },
+            },
+          },
+          responses: {
+            303: { description: 'Signed in: on to `next` (a path of this site)' },
+            401: htmlResponse('The form again, saying the token is not valid'),
+          },
+        },
+      },
+      '/logout': {
+        post: {
+          summary: 'Web UI: sign out (clears the session cookie)',
+          security: [],
+          responses: { 303: { description: 'On to the sign-in form' } },
+        },
+      },
+      '/ui/style.css': {
+        get: {
+          summary: "Web UI: the pages' stylesheet",
+          security: [],
+          responses: { 200: { description: 'text/css' } },
         },
       },
       '/v1/predictions': {

@@ -32,7 +32,18 @@ function resultView(result: RunResult): RunResultView {
   };
 }
 
-/** The run as the API serves it; run lists leave the results out. */
+/** The summary without the distribution snapshots, which only a single run's page draws. */
+function listedSummary(summary: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.hasOwn(summary, 'distributions')) return summary;
+  const rest = { ...summary };
+  delete rest.distributions;
+  return rest;
+}
+
+/**
+ * The run as the API serves it; run lists leave the results and the
+ * distribution snapshots (`summary.distributions`) out.
+ */
 export function runView(run: CheckRun, withResults: boolean): RunView {
   return {
     id: run.id,
@@ -48,9 +59,9 @@ export function runView(run: CheckRun, withResults: boolean): RunView {
     finished_at: run.finishedAt.toISOString(),
     duration_ms: run.finishedAt.getTime() - run.startedAt.getTime(),
     error: run.error,
-    summary: run.summary,
+    summary: withResults ? run.summary : listedSummary(run.summary),
     ...(withResults ? { results: run.results.map(resultView) } : {}),
-    links: { self: `/v1/runs/${run.id}` },
+    links: { self: `/v1/runs/${run.id}`, page: `/runs/${run.id}` },
   };
 }
 
@@ -107,6 +118,9 @@ export const runViewSchema = z
       .array(runResultViewSchema)
       .optional()
       .meta({ description: 'Every result row; absent from run lists' }),
-    links: z.strictObject({ self: z.string() }),
+    links: z.strictObject({
+      self: z.string(),
+      page: z.string().meta({ description: 'The run page of the web UI' }),
+    }),
   })
   .meta({ description: 'A check run' }) satisfies z.ZodType<RunView>;

@@ -54,6 +54,8 @@ function finiteOrNull(value: number | null): number | null {
 
 export interface ListRunsQuery {
   model: string;
+  /** Only runs of this version. */
+  version?: string | undefined;
   kind?: CheckKind | undefined;
   limit: number;
   /** Only runs with an id below this (pagination cursor). */
@@ -144,6 +146,10 @@ export class RunStore {
   async list(query: ListRunsQuery): Promise<CheckRun[]> {
     const params: unknown[] = [query.model];
     let where = 'model = $1';
+    if (query.version !== undefined) {
+      params.push(query.version);
+      where += ` AND model_version = $${params.length}`;
+    }
     if (query.kind) {
       params.push(query.kind);
       where += ` AND kind = $${params.length}`;

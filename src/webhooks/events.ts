@@ -74,11 +74,18 @@ export function eventTypesForRun(
 export interface PayloadContext {
   eventId: string;
   createdAt: Date;
-  /** Base of API links, e.g. `https://driftwatch.example.com` ('' gives paths). */
+  /** Base of API and web UI links, e.g. `https://driftwatch.example.com` ('' gives paths). */
   baseUrl: string;
   source: EventSource;
   /** Extra fields (the streak, the Alertmanager alert). */
   extra?: Record<string, unknown>;
+}
+
+function withoutDistributions(summary: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.hasOwn(summary, 'distributions')) return summary;
+  const rest = { ...summary };
+  delete rest.distributions;
+  return rest;
 }
 
 /** The JSON body sent to targets (docs/webhooks.md, "Payload"). */
@@ -99,10 +106,14 @@ export function eventPayload(
     check_kind: run.kind,
     status: run.status,
     window: { start: run.windowStart.toISOString(), end: run.windowEnd.toISOString() },
-    summary: run.summary,
+    // The distribution snapshots are for the run page (links.page), not for receivers.
+    summary: withoutDistributions(run.summary),
     drifted_features: Array.isArray(drifted) ? drifted : [],
     error: run.error,
-    links: { run: `${context.baseUrl}/v1/runs/${run.id}` },
+    links: {
+      run: `${context.baseUrl}/v1/runs/${run.id}`,
+      page: `${context.baseUrl}/runs/${run.id}`,
+    },
     ...context.extra,
   };
 }

@@ -256,7 +256,10 @@ describe('the outbox', () => {
       run_id: second.id,
       drifted_features: ['tenure', 'plan', 'charges'],
       drift_streak: 2,
-      links: { run: `https://dw.example.com/v1/runs/${second.id}` },
+      links: {
+        run: `https://dw.example.com/v1/runs/${second.id}`,
+        page: `https://dw.example.com/runs/${second.id}`,
+      },
       window: { end: second.windowEnd.toISOString() },
     });
     expect(rows.find((r) => r.event === 'check_failed')!.runId).toBe(failed.id);
@@ -714,7 +717,7 @@ describe('the service', () => {
         event: 'check_failed',
         model: 'svc',
         run_id: runId,
-        links: { run: `/v1/runs/${runId}` },
+        links: { run: `/v1/runs/${runId}`, page: `/runs/${runId}` },
       });
 
       const listed = await waitFor(async () => {

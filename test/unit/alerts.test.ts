@@ -119,6 +119,25 @@ describe('alert rules', () => {
     }
   });
 
+  it("link each alert on a check's result to the version's page of the web UI", () => {
+    // Alerts on the result of a version's drift or parity check (they
+    // believe the replica with its newest run).
+    const aboutVersion = alerts.filter((alert) =>
+      /check_last_success_timestamp_seconds:current\{kind="(drift|parity)"\}/.test(alert.expr),
+    );
+    expect(aboutVersion.map((alert) => alert.alert)).toEqual([
+      'DriftwatchDatasetDrift',
+      'DriftwatchFeatureDrift',
+      'DriftwatchScoreDistributionShift',
+      'DriftwatchServingParityBroken',
+    ]);
+    for (const alert of aboutVersion) {
+      expect(alert.annotations?.driftwatch_url, alert.alert).toBe(
+        'https://driftwatch.example.com/models/{{ $labels.model }}/versions/{{ $labels.model_version }}',
+      );
+    }
+  });
+
   it('link every alert to its own section of docs/runbook.md, all under one base URL', () => {
     const headings = new Set(
       [...readFileSync(RUNBOOK_FILE, 'utf8').matchAll(/^#{1,6}\s+(.+)$/gm)].map((m) =>

@@ -49,7 +49,7 @@ describe('runView', () => {
       model_version: '3',
       window: { start: '2026-01-31T11:00:00.000Z', end: '2026-01-31T12:00:00.000Z' },
       duration_ms: 250,
-      links: { self: '/v1/runs/42' },
+      links: { self: '/v1/runs/42', page: '/runs/42' },
     });
     expect(view.results?.[0]).toEqual({
       feature: 'tenure',
@@ -70,5 +70,18 @@ describe('runView', () => {
     const view = runView(RUN, false);
     expect(runViewSchema.parse(view)).toEqual(view);
     expect('results' in view).toBe(false);
+  });
+});
+
+describe('runView and distribution snapshots', () => {
+  it('keeps summary.distributions for one run and leaves them out of run lists', () => {
+    const run: CheckRun = {
+      ...RUN,
+      summary: { ...RUN.summary, distributions: [{ kind: 'numeric', feature: 'tenure' }] },
+    };
+    expect(runView(run, true).summary.distributions).toEqual(run.summary.distributions);
+    expect(runView(run, false).summary).toEqual(RUN.summary);
+    // The stored run is not changed.
+    expect(run.summary.distributions).toHaveLength(1);
   });
 });
