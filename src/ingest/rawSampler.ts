@@ -53,7 +53,9 @@ export class RawSampler {
   async decide(versions: readonly VersionRef[]): Promise<SampleDecision> {
     const fixed = this.options.settings.fixedFraction;
     if (fixed !== undefined) return constantDecision(fixed);
-    for (const v of versions) this.seen.set(versionKey(v.model, v.version), v);
+    for (const v of versions) {
+      this.seen.set(versionKey(v.model, v.version), { model: v.model, version: v.version });
+    }
     if (this.clockMs() - this.loadedAtMs >= this.options.settings.cacheSeconds * 1000) {
       await this.refresh(false);
     }

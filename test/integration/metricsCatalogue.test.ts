@@ -19,6 +19,12 @@ const NO_SAMPLE_EXPECTED: Record<string, string> = {
   driftwatch_webhook_outbox_pending: 'webhook delivery lands in a later release',
   driftwatch_model_mae: 'regressors only',
   driftwatch_model_rmse: 'regressors only',
+  driftwatch_raw_rows_sampled_out_total:
+    'needs a version above storage.raw.keepAllBelowPerSecond (test/integration/rawSample.test.ts)',
+  driftwatch_ingest_unkeyed_sampled_total:
+    'needs a sampled version and a batch without Idempotency-Key (test/integration/rawSample.test.ts)',
+  driftwatch_ingest_batch_replays_total:
+    'needs a repeated Idempotency-Key (test/integration/rawSample.test.ts)',
 };
 
 interface Family {

@@ -24,6 +24,8 @@ import { inRawSample } from '../../src/core/sampleHash.js';
 import { startService, type RunningService } from '../../src/main.js';
 import { createPool, type Pool } from '../../src/storage/pool.js';
 import { RawSamplingStore } from '../../src/storage/rawSamplingStore.js';
+import { configSchema } from '../../src/config/schema.js';
+import { RawSampler } from '../../src/ingest/rawSampler.js';
 import { retentionJob } from '../../src/scheduler/retentionJob.js';
 import { PartitionManager } from '../../src/storage/partitions.js';
 import { Metrics } from '../../src/telemetry/metrics.js';
@@ -372,6 +374,41 @@ describe('the fraction from the observed rate', () => {
       max: fraction,
     });
     expect(await store.fractionsDuring('churn', '1', nowMs - 120_000, nowMs - 60_000)).toBeNull();
+  });
+
+  it('uses fractions at most cacheSeconds old, and keeps the last ones when the database fails', async () => {
+    const store = new RawSamplingStore(pool);
+    let clock = 0;
+    const settings = configSchema.parse({}).storage.raw;
+    const sampler = new RawSampler({
+      settings: { ...settings, recomputeSeconds: 3_600 },
+      store,
+      now: () => Date.now(),
+      clockMs: () => clock,
+    });
+    const version = [{ model: 'cache', version: '1' }];
+    expect((await sampler.decide(version)).fractionOf('cache', '1')).toBe(1);
+    await store.set(
+      [{ model: 'cache', version: '1', fraction: 0.5, ratePerSecond: 0 }],
+      Date.now(),
+    );
+    clock = settings.cacheSeconds * 1000 - 1;
+    expect((await sampler.decide(version)).fractionOf('cache', '1')).toBe(1);
+    clock = settings.cacheSeconds * 1000;
+    const decision = await sampler.decide(version);
+    expect(decision.fractionOf('cache', '1')).toBe(0.5);
+    expect(decision.sampling).toBe(true);
+
+    // A store whose database is gone: the replica goes on with what it read.
+    const closed = createPool({ url: t.database.url, max: 1 });
+    await closed.end();
+    const failing = new RawSampler({
+      settings: { ...settings, recomputeSeconds: 3_600 },
+      store: new RawSamplingStore(closed),
+      now: () => Date.now(),
+      clockMs: () => clock,
+    });
+    expect((await failing.decide(version)).fractionOf('cache', '1')).toBe(1);
   });
 
   it('deletes batch keys older than retention.batchKeysDays', async () => {
