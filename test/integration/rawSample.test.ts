@@ -30,6 +30,7 @@ import { retentionJob } from '../../src/scheduler/retentionJob.js';
 import { PartitionManager } from '../../src/storage/partitions.js';
 import { Metrics } from '../../src/telemetry/metrics.js';
 import { createLogger } from '../../src/telemetry/logger.js';
+import { demoFeatures, demoRows } from '../../scripts/demoData.js';
 import { churnRows, predictionRecords } from '../helpers/churnData.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { CHURN_DEFINITION } from '../helpers/records.js';
@@ -437,5 +438,45 @@ describe('the fraction from the observed rate', () => {
       "SELECT key FROM ingest_batches WHERE key IN ('old', 'recent') ORDER BY key",
     );
     expect(rows.map((row) => row.key)).toEqual(['recent']);
+  });
+});
+
+describe('parity and shadow runs on a sampled window', () => {
+  let t: TestService;
+
+  beforeAll(async () => {
+    t = await startTestService({
+      env: { DRIFTWATCH_MODELS_DIR: 'models', DRIFTWATCH_RAW_FIXED_FRACTION: '0.5' },
+    });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('say which sample they scored', async () => {
+    const now = Date.now();
+    const records = demoRows(400, 9, { feature: 'tenure_months', sigma: 0 }).map((row, i) => ({
+      model: 'demo-churn',
+      model_version: '1',
+      request_id: `p-${i}`,
+      timestamp: new Date(now - 1000 - i * 1000).toISOString(),
+      features: demoFeatures(row),
+      score: 0.5,
+    }));
+    const answer = await postOk(t.url, ndjson(records), 'parity-batch');
+    const kept = records.filter((r) => inRawSample('demo-churn', r.request_id, 0.5)).length;
+    expect(answer.sampled_out).toBe(400 - kept);
+    for (const kind of ['parity', 'shadow']) {
+      const run = await call<{ runs: RunView[] }>(
+        t.url,
+        `/v1/models/demo-churn/checks/${kind}/run?version=1`,
+        { method: 'POST' },
+      );
+      expect(run.status, kind).toBe(200);
+      const view = run.body.runs[0]!;
+      expect(view.summary.sampleFraction, kind).toBe(0.5);
+      expect(view.summary.sampledRows, kind).toBe(kept);
+    }
   });
 });
