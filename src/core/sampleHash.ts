@@ -28,8 +28,9 @@ const PRIME_LO = 0x1b3;
 /** 2³²: positions are in [0, POSITION_SPAN). */
 export const POSITION_SPAN = 4_294_967_296;
 
-// UTF-8 bytes of the hashed text: encoded natively into one reused buffer
-// (a per-character encoder in JavaScript cost 4× more per row).
+// UTF-8 bytes of non-ASCII text, encoded natively into one reused buffer.
+// ASCII text is read character by character instead: measured 0.45–0.8 µs
+// per 20-character id, against 1.3 µs through a UTF-8 encoder written here.
 let scratch = Buffer.alloc(1024);
 
 function utf8Into(model: string, requestId: string): number {
