@@ -42,6 +42,9 @@ import { ModelStore } from './storage/modelStore.js';
 import { PartitionManager } from './storage/partitions.js';
 import { createPool, type Pool } from './storage/pool.js';
 import { PredictionStore } from './storage/predictionStore.js';
+import { RawSamplingStore } from './storage/rawSamplingStore.js';
+import { RawSampler } from './ingest/rawSampler.js';
+import { rawSampleLookup } from './checks/rawSampleNote.js';
 import { ReferenceStore } from './storage/referenceStore.js';
 import { TailCheckpoints } from './storage/tailCheckpoints.js';
 import { OutboxStore } from './storage/outboxStore.js';
@@ -159,6 +162,10 @@ export function composeServices(deps: ComposeDeps): HttpServices {
   const limits = timestampLimits(config.ingest);
   const bounds = (): TimestampBounds => ({ nowMs: now(), ...limits });
   const minuteSummaries = new MinuteSummaryStore(pool);
+  const rawSample = rawSampleLookup(
+    new RawSamplingStore(jobsPool),
+    config.storage.raw.fixedFraction,
+  );
   // Each reference store caches profiles; a second one only on a second pool.
   const checkReferences = jobsPool === pool ? referenceStore : new ReferenceStore(jobsPool);
   const checks = new CheckService({
@@ -172,9 +179,9 @@ export function composeServices(deps: ComposeDeps): HttpServices {
         new WindowSummaries(jobsPool, new SummaryStore(jobsPool), checkReferences),
         new MinuteWindows(new MinuteSummaryStore(jobsPool)),
       ),
-      new PerformanceCheck(new LabelStore(jobsPool)),
-      new ParityCheck(jobsPool, sessions, registry),
-      new ShadowCheck(jobsPool, sessions, registry),
+      new PerformanceCheck(new LabelStore(jobsPool), rawSample),
+      new ParityCheck(jobsPool, sessions, registry, rawSample),
+      new ShadowCheck(jobsPool, sessions, registry, rawSample),
     ],
     metrics,
     logger: logger.child({ component: 'checks' }),
@@ -192,7 +199,17 @@ export function composeServices(deps: ComposeDeps): HttpServices {
     new PredictionStore(pool, partitions),
     config,
     metrics,
-    { now, ...limits, minuteSummaries },
+    {
+      now,
+      ...limits,
+      minuteSummaries,
+      sampler: new RawSampler({
+        settings: config.storage.raw,
+        store: new RawSamplingStore(pool),
+        now,
+        logger: logger.child({ component: 'raw-sample' }),
+      }),
+    },
   );
   return {
     config,

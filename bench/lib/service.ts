@@ -50,9 +50,14 @@ export interface RunningService {
 
 function serviceEnv(databaseUrl: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  // Only what the bench means to set: no tokens, ports or model folders leaking in.
+  // Only what the bench means to set: no tokens, ports or model folders
+  // leaking in. The raw-sample switches pass (sampled vs keepAll runs).
   for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('DRIFTWATCH_') && key !== 'DATABASE_URL') env[key] = value;
+    if (
+      key.startsWith('DRIFTWATCH_RAW_') ||
+      (!key.startsWith('DRIFTWATCH_') && key !== 'DATABASE_URL')
+    )
+      env[key] = value;
   }
   env.DATABASE_URL = databaseUrl;
   env.DRIFTWATCH_LOG_LEVEL = 'warn';

@@ -24,6 +24,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import uuid
 
 _log = logging.getLogger("driftwatch_shipper")
 _UNAVAILABLE = (502, 503, 504)
@@ -50,6 +51,7 @@ class DriftwatchShipper:
         self._buffer = collections.deque()
         self._in_flight = []
         self._next_seq = 0
+        self._id = uuid.uuid4().hex  # names this shipper's batches in their keys
         self._cond = threading.Condition()
         self._closing = False
         self._stopped = False
@@ -191,6 +193,10 @@ class DriftwatchShipper:
                         if not segment_ends or batch[-1][0] < segment_ends[-1]:
                             segment_ends.append(batch[-1][0])
                         segment_ends.append(batch[(len(batch) + 1) // 2 - 1][0])
+                elif retry_after_s is not None and (not segment_ends
+                                                    or batch[-1][0] < segment_ends[-1]):
+                    # The retry holds exactly these records: same batch, same key.
+                    segment_ends.append(batch[-1][0])
                 if retry_after_s is None:
                     attempt = 0
                 else:
@@ -218,7 +224,11 @@ class DriftwatchShipper:
         given up), else (the Retry-After seconds, 0 when none, before a retry;
         whether the failure is a 500-like one that may be the records' fault)."""
         body = gzip.compress(("\n".join(line for _, line in batch) + "\n").encode("utf-8"))
-        request = urllib.request.Request(self._endpoint, data=body, headers=self._headers,
+        # One key per batch (this shipper's id, first and last seq), reused by
+        # its retries: driftwatch stores the batch once, sampled rows included.
+        headers = dict(self._headers)
+        headers["Idempotency-Key"] = "dw-py-%s-%d-%d" % (self._id, batch[0][0], batch[-1][0])
+        request = urllib.request.Request(self._endpoint, data=body, headers=headers,
                                          method="POST")
         try:
             with urllib.request.urlopen(request, timeout=self._timeout_s) as response:

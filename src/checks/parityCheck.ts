@@ -25,6 +25,7 @@ import {
 import type { Pool } from '../storage/pool.js';
 import { countWindow, readWindow } from '../storage/windowReader.js';
 import { CheckCannotRun } from './checkErrors.js';
+import { rawSampleNote, type RawSampleLookup } from './rawSampleNote.js';
 import type { CheckOutcome, CheckRunner, CheckWindow } from './checkRunner.js';
 import { WindowColumns } from './windowColumns.js';
 
@@ -102,6 +103,8 @@ export class ParityCheck implements CheckRunner {
     private readonly pool: Pool,
     private readonly sessions: SessionCache,
     private readonly registry: ModelRegistry,
+    /** Which raw sample a window holds, for the run summary (none: not reported). */
+    private readonly rawSample?: RawSampleLookup,
   ) {}
 
   windowSeconds(settings: CheckSettings): number {
@@ -179,6 +182,7 @@ export class ParityCheck implements CheckRunner {
         maxMismatchRatio: parity.maxMismatchRatio,
         modelSha256: loaded.sha256,
         ...(diagnosis ? { diagnosis } : {}),
+        ...(await rawSampleNote(this.rawSample, version, window)),
       },
       results: [
         parityRow('mismatch_ratio', comparison.mismatchRatio, broken, checked, unscorable),

@@ -7,12 +7,17 @@ import type { CheckSettings } from '../config/checksSchema.js';
 import type { StoredModelVersion } from '../core/model.js';
 import { evaluatePerformance, PERFORMANCE_METRICS } from '../drift/index.js';
 import type { LabelStore } from '../storage/labelStore.js';
+import { rawSampleNote, type RawSampleLookup } from './rawSampleNote.js';
 import type { CheckOutcome, CheckRunner, CheckWindow } from './checkRunner.js';
 
 export class PerformanceCheck implements CheckRunner {
   readonly kind = 'performance' as const;
 
-  constructor(private readonly labels: LabelStore) {}
+  constructor(
+    private readonly labels: LabelStore,
+    /** Which raw sample a window holds, for the run summary (none: not reported). */
+    private readonly rawSample?: RawSampleLookup,
+  ) {}
 
   windowSeconds(settings: CheckSettings): number {
     return settings.performance.windowSeconds;
@@ -54,6 +59,9 @@ export class PerformanceCheck implements CheckRunner {
         floors,
         unscoredRows: evaluation.unscoredRows,
         undefinedMetrics: { ...evaluation.undefinedMetrics },
+        // Labels join only the raw rows kept: a sampled window's metrics are
+        // those of its sample (docs/checks.md).
+        ...(await rawSampleNote(this.rawSample, version, window)),
       },
       results: evaluation.results,
     };

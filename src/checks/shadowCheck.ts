@@ -17,6 +17,7 @@ import {
 } from '../scoring/index.js';
 import type { Pool } from '../storage/pool.js';
 import { CheckCannotRun } from './checkErrors.js';
+import { rawSampleNote, type RawSampleLookup } from './rawSampleNote.js';
 import type { CheckOutcome, CheckRunner, CheckWindow } from './checkRunner.js';
 import { sampleWindow } from './parityCheck.js';
 
@@ -51,6 +52,8 @@ export class ShadowCheck implements CheckRunner {
     private readonly pool: Pool,
     private readonly sessions: SessionCache,
     private readonly registry: ModelRegistry,
+    /** Which raw sample a window holds, for the run summary (none: not reported). */
+    private readonly rawSample?: RawSampleLookup,
   ) {}
 
   windowSeconds(settings: CheckSettings): number {
@@ -114,6 +117,7 @@ export class ShadowCheck implements CheckRunner {
         maxAbsDiff: comparison.maxAbsDiff,
         ks: comparison.ks,
         threshold: version.threshold,
+        ...(await rawSampleNote(this.rawSample, version, window)),
       },
       results: [
         shadowRow('agreement', comparison.agreement, comparison.rows, comparison.skipped),

@@ -10,8 +10,11 @@ import { judgeIngestResponse, type SendOutcome } from './ingestResponse.js';
 import type { ShipperSettings } from './shipperOptions.js';
 
 export interface IngestTransport {
-  /** Sends one batch (its records' JSON, in order) and says what became of it. */
-  send(lines: readonly string[]): Promise<SendOutcome>;
+  /**
+   * Sends one batch (its records' JSON, in order) with its `Idempotency-Key`
+   * and says what became of it.
+   */
+  send(lines: readonly string[], idempotencyKey: string): Promise<SendOutcome>;
   /** Aborts the request in flight, if any: it then resolves as a retry. */
   abort(): void;
 }
@@ -32,7 +35,7 @@ export function createIngestTransport(
   if (settings.token) headers.authorization = `Bearer ${settings.token}`;
   let requestAbort: AbortController | undefined;
 
-  async function send(lines: readonly string[]): Promise<SendOutcome> {
+  async function send(lines: readonly string[], idempotencyKey: string): Promise<SendOutcome> {
     const body = await gzipAsync(lines.join('\n') + '\n');
     const abort = new AbortController();
     requestAbort = abort;
@@ -41,7 +44,7 @@ export function createIngestTransport(
     try {
       const response = await fetchImpl(endpoint, {
         method: 'POST',
-        headers,
+        headers: { ...headers, 'idempotency-key': idempotencyKey },
         body: new Uint8Array(body),
         signal: abort.signal,
       });

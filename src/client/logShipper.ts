@@ -24,11 +24,20 @@
  * `dropped.poisoned`, reported once to `logger.warn`, never resent — and the
  * records after it go on.
  *
+ * Exactly once: every batch carries an `Idempotency-Key` naming its records
+ * — this shipper's random id and the sequence numbers of its first and last
+ * record — and a batch that failed is resent with exactly the same records,
+ * so its retries reuse its key and the server stores it once even where it
+ * keeps only a sample of raw rows (and so no per-record key). A batch split
+ * to isolate a poisoned record becomes halves with their own ranges, so
+ * their own (derived) keys.
+ *
  * This module and those it imports use node builtins only: serving pods import
  * it without the rest of the service. Its timers are `unref()`ed, so it never
  * keeps a process alive; call `close()` on shutdown to send what is still
  * buffered.
  */
+import { randomUUID } from 'node:crypto';
 import { fullJitterDelayMs } from '../core/backoff.js';
 import { stepAfterFailure } from './batchIsolation.js';
 import { errorMessage } from './errorMessage.js';
@@ -109,11 +118,21 @@ export function backoffDelayMs(
   return retryAfterMs === undefined ? jittered : Math.max(retryAfterMs, jittered);
 }
 
+/**
+ * The idempotency key of the batch of records `firstSeq`‥`lastSeq` of one
+ * shipper: the same records always get the same key, other records another.
+ */
+export function batchKey(shipperId: string, firstSeq: number, lastSeq: number): string {
+  return `dw-shipper-${shipperId}-${firstSeq}-${lastSeq}`;
+}
+
 export function createLogShipper(options: LogShipperOptions): LogShipper {
   const settings = resolveShipperSettings(options);
   const { batchSize, retryBaseMs, retryMaxMs, isolateAfterFailures, logger, random } = settings;
   const capacity = settings.maxBufferedRecords;
   const transport = createIngestTransport(settings);
+  /** Names this shipper's batches in their idempotency keys; records are numbered from 0. */
+  const shipperId = randomUUID();
 
   const buffer = new RingBuffer(capacity);
   let inFlight: BufferedRecord[] = [];
@@ -226,7 +245,10 @@ export function createLogShipper(options: LogShipperOptions): LogShipper {
       inFlight = batch;
       let outcome: SendOutcome;
       try {
-        outcome = await transport.send(batch.map((entry) => entry.json));
+        outcome = await transport.send(
+          batch.map((entry) => entry.json),
+          batchKey(shipperId, batch[0]!.seq, batch[batch.length - 1]!.seq),
+        );
       } catch (error) {
         // send() handles its own failures; this is a last line of defence.
         outcome = {
@@ -262,6 +284,13 @@ export function createLogShipper(options: LogShipperOptions): LogShipper {
         // The first half is a new request, not a repeat: its backoff starts over.
         suspectFailures = 0;
         attempt = 0;
+      } else {
+        // The retry holds exactly these records (none logged since joins
+        // them), so it is the same batch with the same key.
+        const lastSeq = batch[batch.length - 1]!.seq;
+        if (segmentEnds.length === 0 || lastSeq < segmentEnds[segmentEnds.length - 1]!) {
+          segmentEnds.push(lastSeq);
+        }
       }
       putBack(batch);
       if (stopped) break;

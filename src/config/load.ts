@@ -32,6 +32,10 @@ function section(root: Json, key: string): Json {
   return created;
 }
 
+function rawSection(root: Json): Json {
+  return section(section(root, 'storage'), 'raw');
+}
+
 function parseIntEnv(name: string, value: string, problems: string[]): number | undefined {
   if (!/^\d+$/.test(value.trim())) {
     problems.push(`${name}: expected a whole number, got "${value}"`);
@@ -68,6 +72,23 @@ function applyEnv(raw: Json, env: NodeJS.ProcessEnv, problems: string[]): void {
   if (env.DRIFTWATCH_MAX_BODY_BYTES) {
     const bytes = parseIntEnv('DRIFTWATCH_MAX_BODY_BYTES', env.DRIFTWATCH_MAX_BODY_BYTES, problems);
     if (bytes !== undefined) section(raw, 'ingest').maxBodyBytes = bytes;
+  }
+
+  if (env.DRIFTWATCH_RAW_FIXED_FRACTION) {
+    const fraction = Number(env.DRIFTWATCH_RAW_FIXED_FRACTION.trim());
+    if (Number.isFinite(fraction)) rawSection(raw).fixedFraction = fraction;
+    else
+      problems.push(
+        `DRIFTWATCH_RAW_FIXED_FRACTION: expected a number, got "${env.DRIFTWATCH_RAW_FIXED_FRACTION}"`,
+      );
+  }
+  if (env.DRIFTWATCH_RAW_KEEP_ALL_BELOW_PER_SECOND) {
+    const rate = parseIntEnv(
+      'DRIFTWATCH_RAW_KEEP_ALL_BELOW_PER_SECOND',
+      env.DRIFTWATCH_RAW_KEEP_ALL_BELOW_PER_SECOND,
+      problems,
+    );
+    if (rate !== undefined) rawSection(raw).keepAllBelowPerSecond = rate;
   }
 
   const ingestTokens = tokensFromEnv('DRIFTWATCH_INGEST_TOKENS', env, problems);

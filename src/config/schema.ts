@@ -16,6 +16,7 @@ import { databaseTimeoutsSchema } from './databaseSchema.js';
 import { DEFAULT_TEXT_LIMITS } from '../core/textLimits.js';
 import { logsSchema } from './logsSchema.js';
 import { intakeSchema } from './intakeSchema.js';
+import { storageSchema } from './storageSchema.js';
 
 const nameSchema = z
   .string()
@@ -131,6 +132,8 @@ export const configSchema = z.strictObject({
       batchSize: z.number().int().min(1).max(1_000_000).default(4_096),
     })
     .prefault({}),
+  /** Raw rows: all of them below a rate, a deterministic hash sample above it. */
+  storage: storageSchema,
   scheduler: z
     .strictObject({
       /** Run scheduled checks in this replica (every replica may; each slot runs once). */
@@ -143,6 +146,8 @@ export const configSchema = z.strictObject({
       predictionsDays: z.number().int().min(1).max(3_650).default(90),
       /** Minute summaries (built at ingest) of minutes older than this are deleted. */
       summariesDays: z.number().int().min(1).max(3_650).default(400),
+      /** Batch idempotency keys (`Idempotency-Key`, tailed file ranges) older than this are deleted. */
+      batchKeysDays: z.number().int().min(1).max(3_650).default(7),
       schedule: cronSchema.default('23 * * * *'),
       /** When closed minutes' summary partials are merged into one row each. */
       compactionSchedule: cronSchema.default('* * * * *'),

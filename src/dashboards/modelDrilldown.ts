@@ -470,6 +470,28 @@ function trafficRow(dashboard: DashboardBuilder): void {
         .span(12),
     )
     .withPanel(
+      timeseries(
+        'Raw sample',
+        'Fraction of raw rows kept per version (1: every row; a hash sample above storage.raw.keepAllBelowPerSecond), and records summarised but not kept as raw rows, per second.',
+      )
+        .min(0)
+        .withTarget(
+          prometheusQuery(
+            'A',
+            `max by (model_version) (${selected(METRICS.rawSampleFraction.name)})`,
+            { legend: 'fraction kept ({{model_version}})' },
+          ),
+        )
+        .withTarget(
+          prometheusQuery(
+            'B',
+            `sum by (model_version) (rate(${selected(METRICS.rawRowsSampledOutTotal.name)}[${RATE_INTERVAL}]))`,
+            { legend: 'sampled out / s ({{model_version}})' },
+          ),
+        )
+        .span(12),
+    )
+    .withPanel(
       timeseries('Check window rows', 'Rows in the window of each check, by kind.')
         .unit('short')
         .min(0)
@@ -478,7 +500,7 @@ function trafficRow(dashboard: DashboardBuilder): void {
             legend: '{{kind}} ({{model_version}})',
           }),
         )
-        .span(24),
+        .span(12),
     );
 }
 

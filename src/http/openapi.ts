@@ -327,7 +327,17 @@ export function buildOpenApiDocument(): Schema {
         post: {
           summary: 'Ingest prediction records (scope: ingest)',
           description:
-            'A JSON array of records or NDJSON (one record per line), optionally gzip-encoded. Valid records are stored even when others are rejected; a retried request_id counts as a duplicate.',
+            'A JSON array of records or NDJSON (one record per line), optionally gzip-encoded. Valid records are stored even when others are rejected; a retried request_id counts as a duplicate. Send an Idempotency-Key per batch, reused by its retries: a repeat is answered from the stored batch (`replay`) and stores nothing — the only exact deduplication of records outside the raw sample (docs/api.md).',
+          parameters: [
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              required: false,
+              description:
+                'Names this batch: 1–200 printable ASCII characters (else 400 bad_request). The same key with a different number of records is 409 conflict. Kept retention.batchKeysDays (default 7).',
+              schema: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[\\x20-\\x7e]+$' },
+            },
+          ],
           requestBody: {
             required: true,
             content: {
@@ -340,9 +350,12 @@ export function buildOpenApiDocument(): Schema {
               description: 'Stored; rejections listed by index',
               content: { 'application/json': { schema: ref('IngestResponse') } },
             },
-            400: errorResponse('Unparseable body or no valid record (rejections listed)'),
+            400: errorResponse(
+              'Unparseable body, no valid record (rejections listed), or a bad Idempotency-Key',
+            ),
             401: auth401,
             403: auth403,
+            409: errorResponse('Idempotency-Key already used for a batch of another size'),
             413: errorResponse('Body (after decompression) over the limit'),
             415: errorResponse('Unsupported content type or encoding'),
             503: unavailable,

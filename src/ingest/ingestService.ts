@@ -12,7 +12,7 @@ import { buildMinuteSummaries, encodeMinuteSummary } from '../drift/minute/index
 import type { ModelRegistry } from '../registry/modelRegistry.js';
 import type { MinuteSummaryStore } from '../storage/minuteSummaryStore.js';
 import type { PoolClient } from '../storage/pool.js';
-import type { PredictionStore } from '../storage/predictionStore.js';
+import type { PredictionStore, WriteOptions } from '../storage/predictionStore.js';
 import {
   ATTR_INGEST_ACCEPTED,
   ATTR_INGEST_DUPLICATES,
@@ -28,6 +28,7 @@ import {
 import type { Metrics } from '../telemetry/metrics.js';
 import { spanContextFromTraceparent, withSpan, type Link, type Span } from '../telemetry/tracer.js';
 import { BatchValidator } from './batchValidator.js';
+import type { RawSampler } from './rawSampler.js';
 import { KNOWN_STATUSES } from './recordSchema.js';
 import { feedRecords, type RawRecord, type RecordSplitter } from './recordSplitter.js';
 import type { ValidRow } from './validateRecord.js';
@@ -40,12 +41,32 @@ export interface IngestResult {
   rejected: Rejection[];
   /** Every rejected record, listed or not. */
   rejected_count: number;
+  /**
+   * Of `accepted`, the records summarised but not kept as raw rows (outside
+   * the raw sample); present only when a version of the batch is sampled.
+   */
+  sampled_out?: number;
+  /**
+   * Of `sampled_out`, those a retry of this batch would count again: the
+   * batch came without an idempotency key (docs/reliability.md).
+   */
+  unkeyed_sampled?: number;
+  /** Present when the batch's idempotency key was already stored: what its first attempt stored. */
+  replay?: {
+    received_at: string;
+    accepted: number;
+    duplicates: number;
+    rejected_count: number;
+    sampled_out: number;
+  };
 }
 
 /** What the HTTP layer knows of the request, for the ingest span. */
 export interface IngestRequestContext {
   /** The request's own `traceparent` header. */
   traceparent?: string | undefined;
+  /** The request's validated `Idempotency-Key` header. */
+  idempotencyKey?: string | undefined;
 }
 
 /** Where records came from, the `source` label of `driftwatch_ingest_records_total`. */
@@ -63,6 +84,8 @@ export interface IngestCallOptions {
    * is valid: nothing is stored then.
    */
   inTransaction?: (client: PoolClient) => Promise<void>;
+  /** The batch's idempotency key (the file tailer's file and offset range). */
+  batchKey?: string;
 }
 
 export interface IngestOptions {
@@ -74,6 +97,8 @@ export interface IngestOptions {
    * transaction (docs/scaling.md, "Summaries at ingest"); none: not built.
    */
   minuteSummaries?: MinuteSummaryStore;
+  /** Which raw rows are kept (none: every row). */
+  sampler?: RawSampler;
 }
 
 export class IngestService {
@@ -139,7 +164,11 @@ export class IngestService {
       );
       try {
         await fill(batch);
-        const result = await this.store(batch, options);
+        const batchKey = options.batchKey ?? request.idempotencyKey;
+        const result = await this.store(
+          batch,
+          batchKey === undefined ? options : { ...options, batchKey },
+        );
         span.setAttributes({
           [ATTR_INGEST_ACCEPTED]: result.accepted,
           [ATTR_INGEST_DUPLICATES]: result.duplicates,
@@ -166,6 +195,19 @@ export class IngestService {
 
     const versions = [...batch.versions.values()];
     const summaries = this.options.minuteSummaries;
+    const decision = this.options.sampler ? await this.options.sampler.decide(versions) : undefined;
+    const writeOptions: WriteOptions<ValidRow> = {};
+    if (decision?.sampling) {
+      writeOptions.keep = (row) => decision.keeps(row.model, row.version, row.requestId);
+    }
+    if (options.batchKey !== undefined) {
+      writeOptions.batch = {
+        key: options.batchKey,
+        records: total,
+        rejectedCount: rejected.count,
+        receivedAtMs: this.options.now(),
+      };
+    }
     const result = await this.predictions.write(
       valid,
       async (client) => {
@@ -175,7 +217,37 @@ export class IngestService {
       summaries
         ? (client, fresh) => summaries.insert(client, minuteSummariesOf(fresh, batch))
         : undefined,
+      writeOptions,
     );
+    if (decision) {
+      for (const version of versions) {
+        this.metrics.rawSampleFraction.set(
+          { model: version.model, model_version: version.version },
+          decision.fractionOf(version.model, version.version),
+        );
+      }
+    }
+    if (result.replayOf) {
+      this.metrics.ingestBatchReplaysTotal.inc({ source });
+      this.metrics.ingestRecordsTotal.inc(
+        { source, outcome: 'duplicate', reason: 'none' },
+        result.duplicates,
+      );
+      const first = result.replayOf;
+      return {
+        accepted: 0,
+        duplicates: result.duplicates,
+        ...rejected.toJSON(),
+        replay: {
+          received_at: first.receivedAt,
+          accepted: first.accepted,
+          duplicates: first.duplicates,
+          rejected_count: first.rejectedCount,
+          sampled_out: first.sampledOut,
+        },
+      };
+    }
+    this.countSampledOut(result.sampledOutRows);
 
     this.metrics.ingestRecordsTotal.inc(
       { source, outcome: 'accepted', reason: 'none' },
@@ -196,7 +268,34 @@ export class IngestService {
     }
     this.countFeatureGaps(valid);
     this.observeStored(result.fresh);
-    return { accepted: result.inserted, duplicates: result.duplicates, ...rejected.toJSON() };
+    const answer: IngestResult = {
+      accepted: result.inserted,
+      duplicates: result.duplicates,
+      ...rejected.toJSON(),
+    };
+    if (decision?.sampling) {
+      answer.sampled_out = result.sampledOut;
+      if (options.batchKey === undefined) {
+        answer.unkeyed_sampled = result.sampledOut;
+        if (result.sampledOut > 0) {
+          this.metrics.ingestUnkeyedSampledTotal.inc({ source }, result.sampledOut);
+        }
+      }
+    }
+    return answer;
+  }
+
+  private countSampledOut(rows: readonly ValidRow[]): void {
+    if (rows.length === 0) return;
+    const counts = new Map<string, number>();
+    for (const row of rows) {
+      const key = `${row.model}\u0000${row.version}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    for (const [key, count] of counts) {
+      const [model = '', version = ''] = key.split('\u0000');
+      this.metrics.rawRowsSampledOutTotal.inc({ model, model_version: version }, count);
+    }
   }
 
   /** Latency and score histograms of the records just stored (duplicates are not observed twice). */

@@ -54,6 +54,34 @@ export const ingestResponseSchema = z.object({
     .array(rejectionSchema)
     .describe('the first ingest.maxRejectionsListed rejections (default 100), in batch order'),
   rejected_count: z.number().int().min(0).describe('every rejected record, listed or not'),
+  sampled_out: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe(
+      'of accepted, the records summarised but not kept as raw rows (outside the raw sample); present only when a version of the batch is sampled',
+    ),
+  unkeyed_sampled: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe(
+      'of sampled_out, those a retry would count again: the batch had no Idempotency-Key (docs/reliability.md)',
+    ),
+  replay: z
+    .object({
+      received_at: z.string(),
+      accepted: z.number().int(),
+      duplicates: z.number().int(),
+      rejected_count: z.number().int(),
+      sampled_out: z.number().int(),
+    })
+    .optional()
+    .describe(
+      'present when the Idempotency-Key was already stored: nothing was stored again (accepted 0, every valid record a duplicate); what the first attempt stored',
+    ),
 });
 
 export const kserveIntakeResponseSchema = ingestResponseSchema.extend({

@@ -35,6 +35,24 @@ export interface TailBatchCommitOptions {
   isolateAfterFailures: number;
 }
 
+/**
+ * The idempotency key of the lines [fromOffset, toOffset) of a tailed file:
+ * the file's identity (device:inode, and the hash of its first bytes, so a
+ * reused inode holding another file gets other keys) and the byte range, so
+ * the same lines get the same key in any process. The checkpoint committed
+ * with the rows already keeps a restart from sending a stored range again;
+ * the key is the second guard, the one that also covers sampled-out records
+ * (which have no per-record key).
+ */
+export function tailBatchKey(
+  fileId: string,
+  headSha256: string,
+  fromOffset: number,
+  toOffset: number,
+): string {
+  return `dw-tail-${fileId}-${headSha256.slice(0, 32)}-${fromOffset}-${toOffset}`;
+}
+
 export class TailBatchCommitter {
   constructor(private readonly options: TailBatchCommitOptions) {}
 
@@ -126,6 +144,7 @@ export class TailBatchCommitter {
             // `batchRecords` lines, so the list stays bounded.
             maxRejectionsListed: batchRecords,
             inTransaction: (client) => checkpoints.save(checkpoint, client),
+            batchKey: tailBatchKey(file.fileId, checkpoint.headSha256, file.offset, offset),
           },
         );
         this.reportRejected(file, result.rejected, lineNumbers);

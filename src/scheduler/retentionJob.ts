@@ -2,12 +2,14 @@
  * The `retention` job: drops the daily prediction partitions older than
  * `retention.predictionsDays` (storage/retention.ts), then the scheduler
  * claims and hour summaries that nothing reads again, then the minute
- * summaries older than `retention.summariesDays`.
+ * summaries older than `retention.summariesDays`, then the batch idempotency
+ * keys older than `retention.batchKeysDays`.
  */
 import type { PartitionManager } from '../storage/partitions.js';
 import type { Pool } from '../storage/pool.js';
 import { applyRetention } from '../storage/retention.js';
 import type { PostgresRunCoordinator } from '../storage/schedulerSlots.js';
+import { pruneBatchKeys } from '../storage/ingestBatchStore.js';
 import { MinuteSummaryStore } from '../storage/minuteSummaryStore.js';
 import { SummaryStore } from '../storage/summaryStore.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -23,7 +25,13 @@ const DAY_MS = 86_400_000;
 const SLOT_KEEP_MS = 7 * DAY_MS;
 
 export interface RetentionJobDeps {
-  retention: { schedule: string; predictionsDays: number; summariesDays: number };
+  retention: {
+    schedule: string;
+    predictionsDays: number;
+    summariesDays: number;
+    /** Default 7, as `retention.batchKeysDays`. */
+    batchKeysDays?: number;
+  };
   /** Long deletes and drops: the jobs pool. */
   pool: Pool;
   partitions: PartitionManager;
@@ -52,6 +60,11 @@ export function retentionJob(deps: RetentionJobDeps): ScheduledJob {
         new Date(now() - retention.summariesDays * DAY_MS),
       );
       if (deleted > 0) logger.info({ deleted }, 'retention deleted minute summaries');
+      const batchKeys = await pruneBatchKeys(
+        pool,
+        new Date(now() - (retention.batchKeysDays ?? 7) * DAY_MS),
+      );
+      if (batchKeys > 0) logger.info({ batchKeys }, 'retention deleted batch idempotency keys');
     },
   };
 }

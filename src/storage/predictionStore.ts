@@ -11,6 +11,12 @@
  *    minute summaries there), so whatever it writes commits or rolls back
  *    with the rows and, like them, never counts a retried record twice.
  *
+ * With a raw sample (docs/scaling.md, "Raw sample") only the rows `keep`
+ * accepts go through steps 1–3; the others skip the key table and the raw
+ * table and are only summarised (step 4). A batch idempotency key, when
+ * given, is claimed first (ingestBatchStore.ts): a batch already stored under
+ * it stores nothing and answers a replay.
+ *
  * The primary key of `prediction_keys` is what keeps a request id unique per
  * model: a concurrent transaction that stored one of the keys between the
  * lookup and the COPY makes the key COPY fail with unique_violation (after
@@ -25,6 +31,12 @@ import { BinaryTupleWriter, COPY_BINARY_HEADER, COPY_BINARY_TRAILER } from './bi
 import { dayOf, type PartitionManager } from './partitions.js';
 import { withTransaction, type Pool, type PoolClient } from './pool.js';
 import { PREDICTION_COLUMNS } from './predictionRow.js';
+import {
+  claimBatchKey,
+  completeBatchKey,
+  type BatchKey,
+  type StoredBatch,
+} from './ingestBatchStore.js';
 
 export interface RowToWrite {
   model: string;
@@ -45,12 +57,26 @@ export interface InsertedCount {
 }
 
 export interface WriteResult<R extends RowToWrite = RowToWrite> {
+  /** Records counted for the first time: kept as raw rows or sampled out. */
   inserted: number;
   duplicates: number;
-  /** Newly stored rows by model, version and status (for metrics). */
+  /** Of `inserted`, the records not kept as raw rows (outside the raw sample). */
+  sampledOut: number;
+  /** Newly counted records by model, version and status (for metrics). */
   byStatus: InsertedCount[];
-  /** The rows that were stored (not duplicates). */
+  /** The records counted (not duplicates), kept or sampled out, in batch order. */
   fresh: readonly R[];
+  /** The sampled-out records among `fresh` (for metrics). */
+  sampledOutRows: readonly R[];
+  /** Set when the batch key was already stored: nothing was written. */
+  replayOf?: StoredBatch;
+}
+
+/** Raw sampling and the batch key of one write (none: every row kept, no key). */
+export interface WriteOptions<R extends RowToWrite> {
+  /** Whether a record is kept as a raw row (with its per-record key). */
+  keep?: (row: R) => boolean;
+  batch?: BatchKey;
 }
 
 const COPY_PREDICTIONS = `COPY predictions (${PREDICTION_COLUMNS.join(', ')}) FROM STDIN (FORMAT binary)`;
@@ -167,6 +193,21 @@ function float8Text(value: number): string {
   return Object.is(value, -0) ? '-0' : String(value);
 }
 
+/**
+ * The batch's first occurrences that count: the kept ones not stored before,
+ * and every sampled-out one, in batch order (the minute summaries' sketch
+ * seeds follow the batch's order).
+ */
+function inBatchOrder<R extends RowToWrite>(
+  firsts: readonly R[],
+  freshKept: readonly R[],
+  sampledOut: readonly R[],
+): R[] {
+  const counted = new Set<R>(freshKept);
+  for (const row of sampledOut) counted.add(row);
+  return firsts.filter((row) => counted.has(row));
+}
+
 export class PredictionStore {
   constructor(
     private readonly pool: Pool,
@@ -185,34 +226,54 @@ export class PredictionStore {
     rows: readonly R[],
     beforeCopy?: (client: PoolClient) => Promise<void>,
     afterInsert?: (client: PoolClient, fresh: readonly R[]) => Promise<void>,
+    options: WriteOptions<R> = {},
   ): Promise<WriteResult<R>> {
-    if (rows.length === 0) return { inserted: 0, duplicates: 0, byStatus: [], fresh: [] };
-    await this.partitions.ensureDays(rows.map((row) => dayOf(row.epochMs)));
+    const empty = { inserted: 0, duplicates: 0, sampledOut: 0, byStatus: [], fresh: [] };
+    if (rows.length === 0) return { ...empty, sampledOutRows: [] };
     const firsts = firstOccurrences(rows);
-    const attempt = (): Promise<R[]> =>
+    const { keep, batch } = options;
+    const sampledOut = keep ? firsts.filter((row) => !keep(row)) : [];
+    const kept = sampledOut.length === 0 ? firsts : firsts.filter((row) => keep!(row));
+    if (kept.length > 0) await this.partitions.ensureDays(kept.map((row) => dayOf(row.epochMs)));
+    const attempt = (): Promise<{ fresh: R[]; replayOf?: StoredBatch }> =>
       withTransaction(this.pool, async (client) => {
+        const replayOf = batch ? await claimBatchKey(client, batch) : null;
         if (beforeCopy) await beforeCopy(client);
-        const fresh = await this.withoutStoredKeys(client, firsts);
-        if (fresh.length > 0) {
-          await this.insert(client, fresh);
-          if (afterInsert) await afterInsert(client, fresh);
+        if (replayOf) return { fresh: [], replayOf };
+        const freshKept = kept.length > 0 ? await this.withoutStoredKeys(client, kept) : [];
+        if (freshKept.length > 0) await this.insert(client, freshKept);
+        const fresh =
+          sampledOut.length === 0 ? freshKept : inBatchOrder(firsts, freshKept, sampledOut);
+        if (fresh.length > 0 && afterInsert) await afterInsert(client, fresh);
+        if (batch) {
+          await completeBatchKey(client, batch.key, {
+            accepted: fresh.length,
+            duplicates: rows.length - fresh.length,
+            sampledOut: sampledOut.length,
+          });
         }
-        return fresh;
+        return { fresh };
       });
-    let fresh: R[];
+    let outcome: { fresh: R[]; replayOf?: StoredBatch };
     try {
-      fresh = await attempt();
+      outcome = await attempt();
     } catch (error) {
       // Another request stored one of these ids after our lookup: the retry's
       // lookup sees it. A second failure is not a race to absorb.
       if (!isUniqueViolation(error)) throw error;
-      fresh = await attempt();
+      outcome = await attempt();
     }
+    if (outcome.replayOf) {
+      return { ...empty, duplicates: rows.length, sampledOutRows: [], replayOf: outcome.replayOf };
+    }
+    const { fresh } = outcome;
     return {
       inserted: fresh.length,
       duplicates: rows.length - fresh.length,
+      sampledOut: sampledOut.length,
       byStatus: countByStatus(fresh),
       fresh,
+      sampledOutRows: sampledOut,
     };
   }
 

@@ -30,7 +30,7 @@ export const METRICS = {
   predictionsTotal: metric(
     'driftwatch_predictions_total',
     'counter',
-    'Prediction records stored, by model version and the status the serving pod logged.',
+    'Prediction records accepted (counted once, kept raw or sampled out), by model version and the status the serving pod logged.',
     ['model', 'model_version', 'status'] as const,
   ),
   predictionLatencySeconds: metric(
@@ -82,6 +82,30 @@ export const METRICS = {
     'counter',
     'Feature values not in the version schema, dropped from stored records because the model sets unknownFeatures: ignore.',
     ['model', 'model_version'] as const,
+  ),
+  rawRowsSampledOutTotal: metric(
+    'driftwatch_raw_rows_sampled_out_total',
+    'counter',
+    'Accepted records summarised but not kept as raw rows: outside the raw hash sample of their version (docs/scaling.md, "Raw sample").',
+    ['model', 'model_version'] as const,
+  ),
+  rawSampleFraction: metric(
+    'driftwatch_raw_sample_fraction',
+    'gauge',
+    'Fraction of raw rows kept for a model version (1: every row), as this replica last used it.',
+    ['model', 'model_version'] as const,
+  ),
+  ingestUnkeyedSampledTotal: metric(
+    'driftwatch_ingest_unkeyed_sampled_total',
+    'counter',
+    'Sampled-out records of batches sent without an Idempotency-Key: a retry of such a batch counts them again (docs/reliability.md).',
+    ['source'] as const,
+  ),
+  ingestBatchReplaysTotal: metric(
+    'driftwatch_ingest_batch_replays_total',
+    'counter',
+    'Batches whose idempotency key was already stored: answered from the stored batch, nothing written.',
+    ['source'] as const,
   ),
   labelsTotal: metric('driftwatch_labels_total', 'counter', 'Ground-truth labels stored.', [
     'model',

@@ -59,6 +59,10 @@ export class Metrics {
   readonly intakePendingExpiredTotal = counter(this.registry, 'intakePendingExpiredTotal');
   readonly ingestIgnoredFeaturesTotal = counter(this.registry, 'ingestIgnoredFeaturesTotal');
   readonly labelsTotal = counter(this.registry, 'labelsTotal');
+  readonly rawRowsSampledOutTotal = counter(this.registry, 'rawRowsSampledOutTotal');
+  readonly rawSampleFraction = gauge(this.registry, 'rawSampleFraction');
+  readonly ingestUnkeyedSampledTotal = counter(this.registry, 'ingestUnkeyedSampledTotal');
+  readonly ingestBatchReplaysTotal = counter(this.registry, 'ingestBatchReplaysTotal');
   readonly ingestBatchSeconds = histogram(this.registry, 'ingestBatchSeconds');
   readonly featureDriftScore = gauge(this.registry, 'featureDriftScore');
   readonly featureDriftPValue = gauge(this.registry, 'featureDriftPValue');

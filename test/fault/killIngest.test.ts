@@ -4,7 +4,9 @@
  * service is started again, and the table ends with exactly one row per
  * record — and the minute summaries built at ingest count each record once —
  * on an external PostgreSQL, and on the embedded one, which the restarted
- * service must bring back by itself.
+ * service must bring back by itself. With a raw sample (a quarter of the rows
+ * kept) and an `Idempotency-Key` per batch, the summaries still count each
+ * record once and exactly the sampled ids are stored.
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
@@ -12,6 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inRawSample } from '../../src/core/sampleHash.js';
 import { embeddedDatabaseUrl } from '../../src/storage/embeddedPostgres.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 import { CHURN_DEFINITION, churnRecord } from '../helpers/records.js';
@@ -65,6 +68,7 @@ async function sendUntilAcknowledged(
   body: string,
   deadline: number,
   cancel: AbortSignal,
+  idempotencyKey: string | undefined,
 ): Promise<number> {
   let last = '';
   for (let attempt = 1; attempt <= MAX_ATTEMPTS && !cancel.aborted; attempt++) {
@@ -72,7 +76,10 @@ async function sendUntilAcknowledged(
     try {
       const reply = await fetch(`${url}/v1/predictions`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-ndjson' },
+        headers: {
+          'content-type': 'application/x-ndjson',
+          ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
+        },
         body,
         signal: AbortSignal.any([cancel, AbortSignal.timeout(REQUEST_TIMEOUT_MS)]),
       });
@@ -143,6 +150,7 @@ async function ingestThroughKill(
   processes: ProcessTracker,
   options: ServeOptions,
   databaseUrl: () => Promise<string>,
+  keyed = false,
 ): Promise<Outcome> {
   let service: RunningServe = await processes.start(options);
   const url = service.url;
@@ -174,8 +182,14 @@ async function ingestThroughKill(
   const sender = async (): Promise<void> => {
     try {
       while (next < batches.length && !cancel.signal.aborted) {
-        const body = batches[next++]!;
-        const attempts = await sendUntilAcknowledged(url, body, deadline, cancel.signal);
+        const index = next++;
+        const attempts = await sendUntilAcknowledged(
+          url,
+          batches[index]!,
+          deadline,
+          cancel.signal,
+          keyed ? `kill-batch-${index}` : undefined,
+        );
         if (attempts > 1) retriedBatches++;
         acknowledged++;
         if (acknowledged >= KILL_AFTER_BATCHES && restarted === undefined) {
@@ -240,6 +254,30 @@ describe('kill -9 of the service mid-ingest', { timeout: 120_000 }, () => {
     );
     expect(outcome.counts).toEqual({ rows: RECORDS, distinct: RECORDS, summarised: RECORDS });
     expect(outcome.retriedBatches).toBeGreaterThan(0);
+  });
+
+  it('summarises every record exactly once with a raw sample and keyed batches', async () => {
+    const sampled = await createTestDatabase();
+    try {
+      const url = sampled.url;
+      const outcome = await ingestThroughKill(
+        processes,
+        {
+          databaseUrl: url,
+          port: await freePort(),
+          env: { DRIFTWATCH_RAW_FIXED_FRACTION: '0.25' },
+        },
+        () => Promise.resolve(url),
+        true,
+      );
+      let kept = 0;
+      for (let i = 0; i < RECORDS; i++) if (inRawSample('churn', `req-${i}`, 0.25)) kept++;
+      expect(kept).toBeLessThan(RECORDS / 2);
+      expect(outcome.counts).toEqual({ rows: kept, distinct: kept, summarised: RECORDS });
+      expect(outcome.retriedBatches).toBeGreaterThan(0);
+    } finally {
+      await sampled.drop();
+    }
   });
 
   it('stores every record exactly once on the embedded PostgreSQL, which comes back by itself', async () => {

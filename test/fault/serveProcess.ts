@@ -21,6 +21,8 @@ export interface ServeOptions {
   port?: number;
   /** DRIFTWATCH_LOG_LEVEL (the fixture's own level is `silent`). */
   logLevel?: string;
+  /** More environment for the service (e.g. DRIFTWATCH_RAW_FIXED_FRACTION). */
+  env?: Record<string, string>;
 }
 
 export interface Exit {
@@ -73,6 +75,7 @@ export class ProcessTracker {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       DRIFTWATCH_LOG_LEVEL: options.logLevel ?? 'warn',
+      ...options.env,
     };
     delete env.DATABASE_URL;
     delete env.DRIFTWATCH_DATA_DIR;

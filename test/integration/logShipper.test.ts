@@ -15,6 +15,7 @@ interface SeenRequest {
   atMs: number;
   contentEncoding: string | undefined;
   answered: number;
+  idempotencyKey?: string | undefined;
 }
 
 interface CannedAnswer {
@@ -31,6 +32,8 @@ interface Gate {
   url: string;
   seen: SeenRequest[];
   canned: CannedAnswer[];
+  /** Requests still to forward whose answer is then lost: the client gets a 502. */
+  loseAnswers: number;
   up(): Promise<void>;
   down(): Promise<void>;
 }
@@ -54,7 +57,7 @@ async function startGate(targetUrl: string): Promise<Gate> {
       return;
     }
     const headers: Record<string, string> = {};
-    for (const name of ['content-type', 'content-encoding', 'authorization']) {
+    for (const name of ['content-type', 'content-encoding', 'authorization', 'idempotency-key']) {
       const value = req.headers[name];
       if (typeof value === 'string') headers[name] = value;
     }
@@ -63,7 +66,17 @@ async function startGate(targetUrl: string): Promise<Gate> {
       headers,
       body: new Uint8Array(Buffer.concat(chunks)),
     });
-    seen.push({ atMs, contentEncoding, answered: upstream.status });
+    const idempotencyKey = req.headers['idempotency-key'] as string | undefined;
+    if (gate.loseAnswers > 0) {
+      // Stored upstream, but the answer never reaches the client.
+      gate.loseAnswers -= 1;
+      await upstream.arrayBuffer();
+      seen.push({ atMs, contentEncoding, answered: 502, idempotencyKey });
+      res.writeHead(502);
+      res.end('answer lost');
+      return;
+    }
+    seen.push({ atMs, contentEncoding, answered: upstream.status, idempotencyKey });
     const forwarded: Record<string, string> = {};
     for (const name of ['content-type', 'retry-after']) {
       const value = upstream.headers.get(name);
@@ -79,6 +92,7 @@ async function startGate(targetUrl: string): Promise<Gate> {
     },
     seen,
     canned,
+    loseAnswers: 0,
     async up() {
       const next = createServer((req, res) => {
         handle(req, res).catch((error: unknown) => {
@@ -322,5 +336,57 @@ describe('createLogShipper (driftwatch/client)', () => {
     const final = await s.close({ timeoutMs: 200 });
 
     expect(final).toMatchObject({ buffered: 4, sent: 0 });
+  });
+});
+
+describe('createLogShipper against a service keeping a raw sample', () => {
+  let t: TestService;
+  let db: pg.Pool;
+  let gate: Gate;
+
+  beforeAll(async () => {
+    t = await startTestService({ env: { DRIFTWATCH_RAW_FIXED_FRACTION: '0.25' } });
+    db = new pg.Pool({ connectionString: t.database.url, max: 2 });
+    const registered = await call(t.url, '/v1/models/churn/versions/1', {
+      method: 'PUT',
+      body: CHURN_DEFINITION,
+    });
+    expect(registered.status).toBe(201);
+    gate = await startGate(t.url);
+  });
+
+  afterAll(async () => {
+    await gate.down();
+    await db.end();
+    await t.close();
+  });
+
+  it('resends a batch whose answer was lost with the same Idempotency-Key, so it is counted once', async () => {
+    const s = createLogShipper({
+      url: gate.url,
+      batchSize: 20,
+      flushIntervalMs: 20,
+      retryBaseMs: 10,
+      retryMaxMs: 50,
+    });
+    try {
+      gate.loseAnswers = 2;
+      for (let i = 0; i < 60; i += 1) s.log(churnRecord(i));
+      expect(await s.flush({ timeoutMs: 10_000 })).toBe(true);
+    } finally {
+      await s.close({ timeoutMs: 1_000 });
+    }
+    const [first, second, third] = gate.seen;
+    expect(first).toMatchObject({ answered: 502 });
+    expect(second).toMatchObject({ answered: 502, idempotencyKey: first!.idempotencyKey });
+    expect(third).toMatchObject({ answered: 200, idempotencyKey: first!.idempotencyKey });
+    expect(new Set(gate.seen.map((seen) => seen.idempotencyKey)).size).toBe(3);
+    const { rows } = await db.query<{ summarised: number; raw: number }>(
+      `SELECT (SELECT coalesce(sum((summary->>'rows')::int), 0)::int FROM minute_summaries) AS summarised,
+              (SELECT count(*)::int FROM predictions) AS raw`,
+    );
+    expect(rows[0]!.summarised).toBe(60);
+    expect(rows[0]!.raw).toBeLessThan(60);
+    expect(s.stats()).toMatchObject({ sent: 60, duplicates: 20 });
   });
 });

@@ -22,6 +22,12 @@ const NO_SAMPLE_EXPECTED: Record<string, string> = {
   driftwatch_intake_events_total:
     'needs KServe logger events (test/integration/kserveIntake.test.ts)',
   driftwatch_intake_pending_expired_total: 'needs an unpaired KServe event to expire',
+  driftwatch_raw_rows_sampled_out_total:
+    'needs a version above storage.raw.keepAllBelowPerSecond (test/integration/rawSample.test.ts)',
+  driftwatch_ingest_unkeyed_sampled_total:
+    'needs a sampled version and a batch without Idempotency-Key (test/integration/rawSample.test.ts)',
+  driftwatch_ingest_batch_replays_total:
+    'needs a repeated Idempotency-Key (test/integration/rawSample.test.ts)',
 };
 
 interface Family {

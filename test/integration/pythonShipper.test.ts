@@ -157,4 +157,54 @@ describe('the Python shipper of docs/serving-pods.md', () => {
       await new Promise<void>((resolve) => front.close(() => resolve()));
     }
   });
+  it('resends a batch whose answer was lost with the same Idempotency-Key, answered as a replay', async () => {
+    const seen: { key: string | undefined; upstream: string }[] = [];
+    const front: Server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const key = req.headers['idempotency-key'] as string | undefined;
+        fetch(`${t.url}${req.url ?? '/'}`, {
+          method: 'POST',
+          headers: {
+            'content-type': req.headers['content-type'] ?? 'application/x-ndjson',
+            'content-encoding': req.headers['content-encoding'] ?? 'identity',
+            ...(key === undefined ? {} : { 'idempotency-key': key }),
+          },
+          body: new Uint8Array(Buffer.concat(chunks)),
+        })
+          .then(async (upstream) => {
+            const text = await upstream.text();
+            seen.push({ key, upstream: text });
+            // The first answer is lost on its way back: stored, but the client sees 502.
+            if (seen.length === 1) {
+              res.writeHead(502);
+              res.end('answer lost');
+              return;
+            }
+            res.writeHead(upstream.status, { 'content-type': 'application/json' });
+            res.end(text);
+          })
+          .catch((error: unknown) => {
+            res.writeHead(502);
+            res.end(String(error));
+          });
+      });
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = front.address() as AddressInfo;
+      const stats = await runDriver(`http://127.0.0.1:${port}`, 5, 'pykey');
+
+      expect(await storedCount('pykey')).toBe(5);
+      expect(seen.length).toBeGreaterThanOrEqual(2);
+      expect(seen[0]!.key).toMatch(/^dw-py-[0-9a-f]{32}-0-\d+$/);
+      expect(seen[1]!.key).toBe(seen[0]!.key);
+      expect(JSON.parse(seen[1]!.upstream)).toMatchObject({ accepted: 0, replay: { accepted: 5 } });
+      expect(stats).toMatchObject({ sent: 5, duplicates: 5 });
+    } finally {
+      front.closeAllConnections();
+      await new Promise<void>((resolve) => front.close(() => resolve()));
+    }
+  });
 });

@@ -3,6 +3,26 @@ import type { Authenticator } from '../auth.js';
 import { statusOf, toAppError } from '../errorMapping.js';
 import { recordSplitterFor, requestBody } from '../requestBody.js';
 import type { HttpServices } from '../services.js';
+import { AppError } from '../../core/errors.js';
+
+/** Longest `Idempotency-Key` accepted, in characters. */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+
+/**
+ * The request's `Idempotency-Key`, validated before the body is read:
+ * 1–200 printable ASCII characters (space to `~`), else 400 `bad_request`.
+ */
+function idempotencyKeyOf(req: Request): string | undefined {
+  const key = req.get('idempotency-key');
+  if (key === undefined) return undefined;
+  if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH || !/^[\x20-\x7e]+$/.test(key)) {
+    throw new AppError(
+      'bad_request',
+      `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters (got ${key.length} characters${/^[\x20-\x7e]*$/.test(key) ? '' : ', some not printable ASCII'})`,
+    );
+  }
+  return key;
+}
 
 /** Counts every ingest request by status, including refused ones, and times it. */
 export function countedRequest(
@@ -38,11 +58,12 @@ export function ingestRoutes(services: HttpServices, auth: Authenticator): Route
     '/v1/predictions',
     auth.require('ingest'),
     counted('predictions', async (req, res) => {
+      const idempotencyKey = idempotencyKeyOf(req);
       const splitter = recordSplitterFor(req);
       const result = await services.ingest.ingestStream(
         requestBody(req, services.config.ingest.maxBodyBytes),
         splitter,
-        { traceparent: req.get('traceparent') },
+        { traceparent: req.get('traceparent'), idempotencyKey },
       );
       res.json(result);
     }),

@@ -21,7 +21,10 @@ interface FakeAnswer {
 /** Request ids of each request, in order; `answer` decides the reply. */
 function fakeServer(answer: (ids: string[]) => FakeAnswer) {
   const requests: string[][] = [];
+  /** The Idempotency-Key header of each request, in order. */
+  const keys: (string | undefined)[] = [];
   const fetchImpl = ((_url: URL, init: RequestInit) => {
+    keys.push((init.headers as Record<string, string>)['idempotency-key']);
     const text = gunzipSync(init.body as Uint8Array).toString('utf8');
     const ids = text
       .split('\n')
@@ -36,7 +39,7 @@ function fakeServer(answer: (ids: string[]) => FakeAnswer) {
       }),
     );
   }) as unknown as typeof fetch;
-  return { requests, fetchImpl };
+  return { requests, keys, fetchImpl };
 }
 
 const stored = (ids: string[]): FakeAnswer => ({
@@ -242,5 +245,91 @@ describe('createLogShipper against a server failing on one record', () => {
     expect(() => createLogShipper({ url: 'http://x', isolateAfterFailures: 0 })).toThrow(
       /isolateAfterFailures/,
     );
+  });
+});
+
+describe('createLogShipper idempotency keys', () => {
+  const shippers: LogShipper[] = [];
+  afterEach(async () => {
+    await Promise.all(shippers.splice(0).map((s) => s.close({ timeoutMs: 100 })));
+  });
+  const record = (i: number) => ({
+    model: 'churn',
+    model_version: '1',
+    request_id: `req-${i}`,
+    features: { plan: 'basic' },
+  });
+
+  it('reuses one key across the retries of a batch, which keeps its records, and gives the next batch a new key', async () => {
+    let calls = 0;
+    const late: { shipper?: LogShipper } = {};
+    const server = fakeServer((ids) => {
+      calls += 1;
+      if (calls === 1) {
+        // Logged while the first attempt fails: must not join its retry.
+        for (let i = 3; i < 6; i += 1) late.shipper!.log(record(i));
+        return { status: 503, headers: { 'retry-after': '0' } };
+      }
+      if (calls === 2) return { status: 504 };
+      return stored(ids);
+    });
+    const s = createLogShipper({
+      url: 'http://driftwatch.invalid',
+      batchSize: 16,
+      flushIntervalMs: 10,
+      retryBaseMs: 1,
+      retryMaxMs: 1,
+      random: () => 0,
+      fetch: server.fetchImpl,
+    });
+    late.shipper = s;
+    shippers.push(s);
+    for (let i = 0; i < 3; i += 1) s.log(record(i));
+    expect(await s.flush({ timeoutMs: 5000 })).toBe(true);
+    // The records logged during the first attempt.
+    expect(await s.flush({ timeoutMs: 5000 })).toBe(true);
+
+    expect(server.requests).toEqual([
+      ['req-0', 'req-1', 'req-2'],
+      ['req-0', 'req-1', 'req-2'],
+      ['req-0', 'req-1', 'req-2'],
+      ['req-3', 'req-4', 'req-5'],
+    ]);
+    const [first, second, third, fourth] = server.keys;
+    expect(first).toMatch(/^[\x20-\x7e]{1,200}$/);
+    expect(second).toBe(first);
+    expect(third).toBe(first);
+    expect(fourth).toBeDefined();
+    expect(fourth).not.toBe(first);
+  });
+
+  it('gives the halves of a split batch keys of their own, stable across their retries', async () => {
+    const server = fakeServer((ids) =>
+      ids.includes('req-1') && ids.length > 1 ? internal : stored(ids),
+    );
+    const s = createLogShipper({
+      url: 'http://driftwatch.invalid',
+      batchSize: 4,
+      flushIntervalMs: 10,
+      retryBaseMs: 1,
+      retryMaxMs: 1,
+      isolateAfterFailures: 2,
+      random: () => 0,
+      fetch: server.fetchImpl,
+    });
+    shippers.push(s);
+    for (let i = 0; i < 4; i += 1) s.log(record(i));
+    expect(await s.flush({ timeoutMs: 5000 })).toBe(true);
+
+    const keyOf = (ids: string[]) =>
+      new Set(server.keys.filter((_, i) => server.requests[i]!.join() === ids.join()));
+    const whole = keyOf(['req-0', 'req-1', 'req-2', 'req-3']);
+    const firstHalf = keyOf(['req-0', 'req-1']);
+    expect(whole.size).toBe(1);
+    expect(firstHalf.size).toBe(1);
+    expect([...firstHalf][0]).not.toBe([...whole][0]);
+    const keys = new Set(server.keys);
+    // whole, [0,1], [0], [1], [2,3]: five batches, five keys.
+    expect(keys.size).toBe(5);
   });
 });

@@ -94,10 +94,20 @@ describe('loadConfig', () => {
         },
         models: { directory: 'models', defaults: {}, settings: {} },
         scoring: { intraOpThreads: 1, batchSize: 4096 },
+        storage: {
+          raw: {
+            keepAllBelowPerSecond: 2000,
+            minSampleFraction: 1 / 1024,
+            rateWindowMinutes: 5,
+            cacheSeconds: 10,
+            recomputeSeconds: 60,
+          },
+        },
         scheduler: { enabled: true },
         retention: {
           predictionsDays: 90,
           summariesDays: 400,
+          batchKeysDays: 7,
           schedule: '23 * * * *',
           compactionSchedule: '* * * * *',
         },
@@ -666,5 +676,38 @@ models:
         'ingest.maxAgeDays (100) is longer than retention.predictionsDays (30)',
       ),
     ]);
+  });
+});
+
+describe('storage.raw', () => {
+  it('takes a fixed fraction and the keep-all rate from the environment', () => {
+    const config = loadConfig({
+      file: yamlFile('{}\n'),
+      env: {
+        DRIFTWATCH_RAW_FIXED_FRACTION: '0.125',
+        DRIFTWATCH_RAW_KEEP_ALL_BELOW_PER_SECOND: '500',
+      },
+    });
+    expect(config.storage.raw.fixedFraction).toBe(0.125);
+    expect(config.storage.raw.keepAllBelowPerSecond).toBe(500);
+  });
+
+  it('refuses fractions that are not powers of two, and caches longer than 10 s', () => {
+    const file = yamlFile(
+      'storage:\n  raw:\n    minSampleFraction: 0.001\n    fixedFraction: 0.3\n    cacheSeconds: 30\n',
+    );
+    const problems = problemsOf(() => loadConfig({ file, env: {} }));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^storage\.raw\.minSampleFraction: a power of two/),
+        expect.stringMatching(/^storage\.raw\.fixedFraction: a power of two/),
+        expect.stringMatching(/^storage\.raw\.cacheSeconds/),
+      ]),
+    );
+    expect(
+      problemsOf(() =>
+        loadConfig({ file: yamlFile('{}\n'), env: { DRIFTWATCH_RAW_FIXED_FRACTION: 'half' } }),
+      ),
+    ).toEqual(expect.arrayContaining([expect.stringMatching(/^DRIFTWATCH_RAW_FIXED_FRACTION/)]));
   });
 });
