@@ -81,6 +81,21 @@ export function createPool(options: PoolOptions): Pool {
   // An idle client losing its connection emits on the pool; without a handler
   // Node would crash the process.
   pool.on('error', (error) => options.onError?.(error));
+  // The pool listens to a client only while it is idle. A checked-out client
+  // whose connection the server ends between two queries (a shutdown, a
+  // terminated backend), or one being closed by pool.end() when that
+  // happens, emits 'error' with no listener: an uncaught exception that takes
+  // the process down. Every client gets a listener of its own; a checked-out
+  // client's error is reported (its next query fails and releases it), an
+  // idle one's is left to the pool's handler above.
+  const checkedOut = new WeakSet<pg.PoolClient>();
+  pool.on('acquire', (client) => checkedOut.add(client));
+  pool.on('release', (_error, client) => checkedOut.delete(client));
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      if (checkedOut.has(client)) options.onError?.(error);
+    });
+  });
   return pool;
 }
 
