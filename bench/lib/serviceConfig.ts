@@ -32,15 +32,16 @@ export interface ServiceConfigOptions {
 export const KEEP_ALL_BELOW_PER_SECOND = 2_000;
 
 // ----------------------------------------------------------------------------
-// storage.raw keys: see src/config/schema.ts. PLACEHOLDER names until raw
-// sampling lands (another branch); adjust these two objects, nothing else.
+// storage.raw keys (src/config/storageSchema.ts): the sampled service
+// forces the fraction a service at the bench's rate would settle on, so the
+// run does not wait for the first recompute; keepAll forces fraction 1.
 // ----------------------------------------------------------------------------
 function rawStorage(mode: RawMode, sampleFraction: number): Record<string, unknown> | null {
   switch (mode) {
     case 'sampled':
       return { keepAllBelowPerSecond: KEEP_ALL_BELOW_PER_SECOND, fixedFraction: sampleFraction };
     case 'keepAll':
-      return { keepAllBelowPerSecond: 1e12 };
+      return { keepAllBelowPerSecond: KEEP_ALL_BELOW_PER_SECOND, fixedFraction: 1 };
     case 'default':
       return null;
   }
