@@ -17,11 +17,9 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import {
-  benchRecords,
   BENCH_MODEL,
   TIMESTAMP_LAYOUTS,
-  toNdjsonLine,
-  type GenerateOptions,
+  ndjsonBodies,
   type TimestampLayout,
 } from './ingestRecords.js';
 import { postNdjson } from './lib/postNdjson.js';
@@ -58,20 +56,6 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))]!;
 }
 
-function buildBodies(generate: GenerateOptions, batch: number): Buffer[] {
-  const bodies: Buffer[] = [];
-  let lines: string[] = [];
-  for (const record of benchRecords(generate)) {
-    lines.push(toNdjsonLine(record));
-    if (lines.length === batch) {
-      bodies.push(Buffer.from(`${lines.join('\n')}\n`));
-      lines = [];
-    }
-  }
-  if (lines.length > 0) bodies.push(Buffer.from(`${lines.join('\n')}\n`));
-  return bodies;
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -96,7 +80,7 @@ async function main(): Promise<void> {
   const endMs =
     values['end-ms'] === undefined ? Date.now() : positiveInt('end-ms', values['end-ms']);
 
-  const bodies = buildBodies(
+  const bodies = ndjsonBodies(
     { count: records, seed, endMs, timestamps, model: values.model },
     batch,
   );

@@ -174,3 +174,18 @@ export function toCsvLine(record: BenchRecord): string {
     .map(csvField)
     .join(',');
 }
+
+/** The records of `generate` as NDJSON request bodies of `batch` records each. */
+export function ndjsonBodies(generate: GenerateOptions, batch: number): Buffer[] {
+  const bodies: Buffer[] = [];
+  let lines: string[] = [];
+  for (const record of benchRecords(generate)) {
+    lines.push(toNdjsonLine(record));
+    if (lines.length === batch) {
+      bodies.push(Buffer.from(`${lines.join('\n')}\n`));
+      lines = [];
+    }
+  }
+  if (lines.length > 0) bodies.push(Buffer.from(`${lines.join('\n')}\n`));
+  return bodies;
+}

@@ -21,10 +21,9 @@ import { PartitionManager } from '../../src/storage/partitions.js';
 import { createPool, type PoolClient } from '../../src/storage/pool.js';
 import { PredictionStore } from '../../src/storage/predictionStore.js';
 import {
-  benchRecords,
   benchVersionDefinition,
   BENCH_MODEL,
-  toNdjsonLine,
+  ndjsonBodies,
   type GenerateOptions,
 } from '../ingestRecords.js';
 import { cpuBetween, printCpu, snapshotCpu, type CpuUse } from '../lib/cpu.js';
@@ -43,20 +42,6 @@ interface PhaseTimings {
   jsonParseSeconds: number;
   envelopeSeconds: number;
   buildRowSeconds: number;
-}
-
-function ndjsonBodies(generate: GenerateOptions, batch: number): Buffer[] {
-  const bodies: Buffer[] = [];
-  let lines: string[] = [];
-  for (const record of benchRecords(generate)) {
-    lines.push(toNdjsonLine(record));
-    if (lines.length === batch) {
-      bodies.push(Buffer.from(`${lines.join('\n')}\n`));
-      lines = [];
-    }
-  }
-  if (lines.length > 0) bodies.push(Buffer.from(`${lines.join('\n')}\n`));
-  return bodies;
 }
 
 const benchFeatures = benchVersionDefinition().features as FeatureSpec[];

@@ -3,24 +3,13 @@
  * collected window (numeric values, category counts). The CDF is exact: a
  * binary search in the sorted values.
  */
+import { countAtMost } from '../stats/index.js';
 import type { CurrentDistributions } from './currentDistributions.js';
 import { SCORE_FEATURE, type CollectedWindow, type NumericValuesColumn } from './types.js';
 
 function isSorted(values: Float64Array): boolean {
   for (let i = 1; i < values.length; i++) if (values[i - 1]! > values[i]!) return false;
   return true;
-}
-
-/** Number of values ≤ x in an ascending array (upper bound). */
-export function countAtMost(sorted: ArrayLike<number>, x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 function cdfOf(column: NumericValuesColumn | undefined): ((x: number) => number) | null {

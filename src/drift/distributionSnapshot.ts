@@ -16,7 +16,7 @@
  * Fractions are rounded to 6 decimals: the picture needs no more, and the
  * snapshot of a 40-feature run stays a few kilobytes.
  */
-import { countAtMost } from './collectedDistributions.js';
+import { countAtMost } from '../stats/index.js';
 import type { CurrentDistributions } from './currentDistributions.js';
 import type {
   CategoricalFeatureProfile,
