@@ -187,7 +187,9 @@ async function runMode(
     );
   // The next mode sends the same records: it must find none of them stored.
   await withClient(bench.url, (client) =>
-    client.query('TRUNCATE predictions, prediction_keys, minute_summaries, labels'),
+    client.query(
+      'TRUNCATE predictions, prediction_keys, minute_summaries, labels, ingest_batches, raw_sampling',
+    ),
   );
   return result;
 }
