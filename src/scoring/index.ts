@@ -58,4 +58,14 @@ export {
   type Reproduction,
   type VersionReproduction,
 } from './parity.js';
+export {
+  attributeSkew,
+  profileRows,
+  recogniseFactor,
+  seededSample,
+  type AttributionInput,
+  type FeatureProfile,
+  type HypothesisKind,
+  type SkewAttribution,
+} from './skewAttribution.js';
 export { compareChampionChallenger, type ShadowComparison, type ShadowInput } from './shadow.js';
