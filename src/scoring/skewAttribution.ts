@@ -233,8 +233,8 @@ export async function attributeSkew(input: AttributionInput): Promise<SkewAttrib
 
   try {
     for (const candidate of candidates()) {
-      tried++;
       const s = share(await run(candidate.build()));
+      tried++;
       best = Math.max(best, s);
       if (s >= minShare) return result(candidate, s, false);
     }
@@ -259,8 +259,8 @@ export async function attributeSkew(input: AttributionInput): Promise<SkewAttrib
     const original = column(name);
     const matches = new Map<string, Map<string, number>>();
     for (const category of categories) {
-      tried++;
       const scores = await run(withColumns({ [name]: Array.from(original, () => category) }));
+      tried++;
       for (let i = 0; i < n; i++) {
         const from = original[i];
         if (
@@ -279,12 +279,14 @@ export async function attributeSkew(input: AttributionInput): Promise<SkewAttrib
     for (const [from, counts] of [...matches].sort(([a], [b]) => a.localeCompare(b))) {
       let top: [string, number] = ['', 0];
       for (const entry of counts) if (entry[1] > top[1]) top = entry;
-      mapping[from] = top[0];
       reproduced += top[1];
+      // A category kept as itself reproduces its rows only when they are not
+      // mismatching rows at all: no part of the skew, so not named.
+      if (top[0] !== from) mapping[from] = top[0];
     }
     const s = reproduced / n;
     best = Math.max(best, s);
-    if (s < minShare) return null;
+    if (s < minShare || Object.keys(mapping).length === 0) return null;
     // Several categories all served as one is a constant; a single category
     // served as another is a remap (the others were served right).
     const targets = new Set(Object.values(mapping));
@@ -332,8 +334,8 @@ export async function attributeSkew(input: AttributionInput): Promise<SkewAttrib
       });
     const lo = new Float64Array(n).fill(-LOG_K_RANGE);
     const hi = new Float64Array(n).fill(LOG_K_RANGE);
-    tried++;
     const atLo = await run(scaled(lo));
+    tried++;
     const atHi = await run(scaled(hi));
     const active: boolean[] = [];
     const signLo = new Float64Array(n);
