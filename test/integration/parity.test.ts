@@ -187,6 +187,21 @@ describe('serving parity', () => {
   const everyTwentieth = (edit: (row: DemoRow) => DemoRow) =>
     rows.map((row, i) => (i % 20 === 0 ? edit(row) : row));
 
+  it('names monthly_charges ×10 served for 10 % of rows, with k = 10', async () => {
+    const a = await attribution(
+      'p-attr-scale',
+      rows.map((row, i) =>
+        i % 10 === 0 ? { ...row, monthly_charges: row.monthly_charges * 10 } : row,
+      ),
+    );
+    expect(a.hypothesis).toBe('scaled');
+    expect(a.features).toEqual(['monthly_charges']);
+    expect(a.factor).toBe(10);
+    expect(a.mismatchingRows).toBeGreaterThan(150);
+    expect(a.sampleRows).toBe(200);
+    expect(a.share).toBeGreaterThanOrEqual(0.9);
+  });
+
   it('names two numeric features the serving code swapped', async () => {
     const a = await attribution(
       'p-attr-swap',
