@@ -58,11 +58,10 @@ export {
   type Reproduction,
   type VersionReproduction,
 } from './parity.js';
+export { profileRows, seededSample } from './skewSample.js';
 export {
   attributeSkew,
-  profileRows,
   recogniseFactor,
-  seededSample,
   type AttributionInput,
   type FeatureProfile,
   type HypothesisKind,
