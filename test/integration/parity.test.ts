@@ -280,9 +280,9 @@ describe('serving parity', () => {
     expect(a.sampleRows).toBe(a.mismatchingRows);
     expect(a.budgetExhausted).toBe(true);
     expect(a.hypothesis).toBeNull();
-    // Stopped at the first check after the budget ran out: far fewer than the
-    // ~140 hypotheses a full search of this schema tries.
-    expect(a.hypothesesTried).toBeGreaterThanOrEqual(1);
+    // Stopped at the first check after the budget ran out (possibly before the
+    // first batched run, building 10,000 altered rows can take a millisecond):
+    // far fewer than the ~110 hypotheses a full search of this schema tries.
     expect(a.hypothesesTried).toBeLessThan(20);
     expect(a.elapsedMs).toBeGreaterThanOrEqual(1);
   });
