@@ -14,13 +14,18 @@ import type { RunResult } from '../core/run.js';
 import type { ModelRegistry } from '../registry/modelRegistry.js';
 import {
   assembleInputs,
+  attributeSkew,
   compareScores,
   featureRowsByName,
   findReproducingVersions,
   prepareRows,
+  profileRows,
+  seededSample,
   selectRows,
   type ColumnarFeatureRows,
+  type LoadedModel,
   type SessionCache,
+  type SkewAttribution,
 } from '../scoring/index.js';
 import type { Pool } from '../storage/pool.js';
 import { countWindow, readWindow } from '../storage/windowReader.js';
@@ -147,7 +152,7 @@ export class ParityCheck implements CheckRunner {
     const broken =
       comparison.mismatchRatio !== null && comparison.mismatchRatio > parity.maxMismatchRatio;
     const diagnosis = broken
-      ? await this.diagnose(version, sample, comparison.mismatchIndices, parity)
+      ? await this.diagnose(version, loaded, sample, comparison.mismatchIndices, parity, window)
       : null;
     const status =
       comparison.rowsChecked === 0
@@ -198,14 +203,17 @@ export class ParityCheck implements CheckRunner {
    */
   private async diagnose(
     version: StoredModelVersion,
+    loaded: LoadedModel,
     sample: SampledWindow,
     mismatchIndices: readonly number[],
     parity: CheckSettings['parity'],
+    window: CheckWindow,
   ): Promise<{
     reproducedBy: { version: string; share: number }[];
     tried: string[];
     failed: Record<string, string>;
     message: string;
+    attribution?: SkewAttribution;
   }> {
     const others = (await this.registry.list()).filter(
       (v) => v.model === version.model && v.version !== version.version && v.onnx !== null,
@@ -240,11 +248,60 @@ export class ParityCheck implements CheckRunner {
       minShare: REPRODUCTION_SHARE,
     }).map((r) => ({ version: r.version, share: r.share }));
     const first = reproducedBy[0];
-    const message = first
-      ? `traffic logged as version ${version.version} matches version ${first.version} on ${(100 * first.share).toFixed(1)}% of the mismatching rows: wrong version deployed?`
-      : others.length === 0
+    const tried = candidates.map((c) => c.version);
+    if (first) {
+      const message = `traffic logged as version ${version.version} matches version ${first.version} on ${(100 * first.share).toFixed(1)}% of the mismatching rows: wrong version deployed?`;
+      return { reproducedBy, tried, failed, message };
+    }
+    const attribution = parity.attribution.enabled
+      ? await this.attribute(version, loaded, sample, mismatchIndices, parity, window)
+      : undefined;
+    const noVersion =
+      others.length === 0
         ? 'no other version with an ONNX artifact to compare with'
-        : `no registered version reproduces the mismatching scores: look for skew in the serving code (feature scaling, defaults)`;
-    return { reproducedBy, tried: candidates.map((c) => c.version), failed, message };
+        : 'no registered version reproduces the mismatching scores';
+    const message = attribution?.description
+      ? `${noVersion}; ${attribution.description}`
+      : `${noVersion}: look for skew in the serving code (feature scaling, defaults)`;
+    return { reproducedBy, tried, failed, message, ...(attribution ? { attribution } : {}) };
+  }
+
+  /**
+   * Tests hypotheses of serving skew (a feature scaled, two swapped, one
+   * served as a constant, a category remapped) on a sample of the
+   * mismatching rows, re-scored with the version's own session.
+   */
+  private async attribute(
+    version: StoredModelVersion,
+    loaded: LoadedModel,
+    sample: SampledWindow,
+    mismatchIndices: readonly number[],
+    parity: CheckSettings['parity'],
+    window: CheckWindow,
+  ): Promise<SkewAttribution> {
+    const { budgetMs, sampleRows } = parity.attribution;
+    // Seeded by the window, so re-running the same window tests the same rows.
+    const picked = seededSample(mismatchIndices.length, sampleRows, window.startMs % 2 ** 32);
+    const indices = picked.map((i) => mismatchIndices[i]!);
+    const plan = loaded.planInputs(version.features);
+    return attributeSkew({
+      features: version.features,
+      rows: selectRows(sample.rows, indices),
+      logged: indices.map((i) => sample.columns.scores[i] ?? Number.NaN),
+      mismatchingRows: mismatchIndices.length,
+      score: async (rows) => {
+        const inputs = assembleInputs(plan, rows);
+        const scores = await loaded.score(inputs);
+        const aligned = new Float64Array(rows.rowCount).fill(Number.NaN);
+        inputs.rowIndex.forEach((row, i) => (aligned[row] = scores[i]!));
+        return aligned;
+      },
+      tolerance: { atol: parity.atol, rtol: parity.rtol },
+      // The whole sampled window, mostly unskewed rows, stands in for the
+      // reference: its means, medians and categories are what serving sees.
+      profile: profileRows(version.features, sample.rows),
+      now: () => performance.now(),
+      budgetMs,
+    });
   }
 }

@@ -129,6 +129,13 @@ function parityLines(run: RunView): string[] {
   }
   const diagnosis = s.diagnosis as { message?: string } | undefined;
   if (diagnosis?.message) lines.push(`diagnosis: ${diagnosis.message}`);
+  const attribution = (diagnosis as { attribution?: Record<string, unknown> } | undefined)
+    ?.attribution;
+  if (attribution) {
+    lines.push(
+      `skew search: ${String(attribution.hypothesesTried)} hypotheses on ${String(attribution.sampleRows)} of ${String(attribution.mismatchingRows)} mismatching rows in ${Math.round(Number(attribution.elapsedMs))} ms${attribution.budgetExhausted === true ? ' (stopped: time budget spent)' : ''}`,
+    );
+  }
   return lines;
 }
 

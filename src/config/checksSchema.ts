@@ -82,6 +82,16 @@ export const parityCheckSchema = z.strictObject({
   rtol: z.number().min(0).optional(),
   /** Mismatch ratio above which the run is `degraded` and a diagnosis is attempted. */
   maxMismatchRatio: z.number().min(0).max(1).optional(),
+  /** Skew attribution on a degraded run that no other version explains. */
+  attribution: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      /** Time the hypothesis search may take; it overruns by at most one batched run. */
+      budgetMs: z.number().int().min(1).max(600_000).optional(),
+      /** Mismatching rows the hypotheses are tested on (a seeded sample). */
+      sampleRows: z.number().int().min(1).max(100_000).optional(),
+    })
+    .optional(),
 });
 
 export const shadowSchema = z.strictObject({
@@ -133,6 +143,7 @@ export interface ParityCheckSettings {
   atol: number;
   rtol: number;
   maxMismatchRatio: number;
+  attribution: { enabled: boolean; budgetMs: number; sampleRows: number };
 }
 
 export interface ShadowSettings {
@@ -181,6 +192,9 @@ export const BUILT_IN_CHECKS = {
     atol: 1e-5,
     rtol: 1e-4,
     maxMismatchRatio: 0.01,
+    // 200 rows keep each hypothesis to one small batched run; 2 s bounds the
+    // search (a few hundred runs) so a degraded run stays quick to record.
+    attribution: { enabled: true, budgetMs: 2_000, sampleRows: 200 },
   },
   shadow: {
     schedule: '*/10 * * * *',
@@ -238,6 +252,20 @@ export function resolveCheckSettings(
       atol: parity.atol ?? builtIn.parity.atol,
       rtol: parity.rtol ?? builtIn.parity.rtol,
       maxMismatchRatio: parity.maxMismatchRatio ?? builtIn.parity.maxMismatchRatio,
+      attribution: {
+        enabled:
+          own?.parity?.attribution?.enabled ??
+          defaults?.parity?.attribution?.enabled ??
+          builtIn.parity.attribution.enabled,
+        budgetMs:
+          own?.parity?.attribution?.budgetMs ??
+          defaults?.parity?.attribution?.budgetMs ??
+          builtIn.parity.attribution.budgetMs,
+        sampleRows:
+          own?.parity?.attribution?.sampleRows ??
+          defaults?.parity?.attribution?.sampleRows ??
+          builtIn.parity.attribution.sampleRows,
+      },
     },
     shadow: shadow
       ? {

@@ -192,7 +192,8 @@ function describeRun(run: RunView, baseUrl: string): string {
     const count = (value: unknown): string => (typeof value === 'number' ? String(value) : '?');
     const s = run.summary;
     const ratio = typeof s.mismatchRatio === 'number' ? (s.mismatchRatio * 100).toFixed(1) : '?';
-    return `${how}parity run ${run.id}: status ${run.status}, ${count(s.mismatches)} of ${count(s.rowsChecked)} re-scored rows mismatch (${ratio} %) — ${link}`;
+    const named = skewNamed(run);
+    return `${how}parity run ${run.id}: status ${run.status}, ${count(s.mismatches)} of ${count(s.rowsChecked)} re-scored rows mismatch (${ratio} %)${named ? `; ${named}` : ''} — ${link}`;
   }
   return `${how}${run.kind} run ${run.id}: status ${run.status} — ${link}`;
 }
@@ -447,6 +448,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
   }
 }
 
+/** The input change a parity run's skew attribution named, as one line; null when none. */
+export function skewNamed(run: RunView | undefined): string | null {
+  const diagnosis = run?.summary.diagnosis as
+    { attribution?: { description?: unknown } | null } | undefined;
+  const description = diagnosis?.attribution?.description;
+  return typeof description === 'string' ? description : null;
+}
+
 /** The summary table and verdicts. */
 export function summaryLines(outcome: DemoOutcome): string[] {
   const lines = ['', 'summary of the runs', '', '  kind      status              runs'];
@@ -464,6 +473,14 @@ export function summaryLines(outcome: DemoOutcome): string[] {
       ? `  parity failures detected: yes, degraded (final parity run ${outcome.finalParity?.id ?? '-'}: ${outcome.finalParity?.status ?? '-'})`
       : '  parity failures detected: NO — expected the serving skew to degrade parity',
   );
+  if (outcome.parityDegraded) {
+    const named = skewNamed(outcome.finalParity);
+    lines.push(
+      named
+        ? `  serving skew named: ${named}`
+        : `  serving skew named: NO — expected monthly_charges ×${SKEW_FACTOR} in the final parity run`,
+    );
+  }
   lines.push(
     `  ${outcome.predictionsShipped} predictions stored; runs at ${outcome.url}/models/${DEMO_MODEL}/versions/${DEMO_VERSION} (web UI) and ${outcome.url}/v1/models/${DEMO_MODEL}/runs (JSON)`,
   );

@@ -58,4 +58,13 @@ export {
   type Reproduction,
   type VersionReproduction,
 } from './parity.js';
+export { profileRows, seededSample } from './skewSample.js';
+export {
+  attributeSkew,
+  recogniseFactor,
+  type AttributionInput,
+  type FeatureProfile,
+  type HypothesisKind,
+  type SkewAttribution,
+} from './skewAttribution.js';
 export { compareChampionChallenger, type ShadowComparison, type ShadowInput } from './shadow.js';

@@ -52,5 +52,9 @@ describe('driftwatch demo', () => {
     expect(stdout).toMatch(/^ {2}parity {4}degraded +\d+$/m);
     expect(stdout).toMatch(/drift detected: yes/);
     expect(stdout).toMatch(/parity failures detected: yes, degraded/);
+    // The final parity run's skew attribution names the injected skew and its factor.
+    expect(stdout).toMatch(
+      /serving skew named: monthly_charges looks served ×10 \(reproduces \d+ % of /,
+    );
   }, 170_000);
 });

@@ -12,6 +12,22 @@ import { predictBoostedTrees, TREE_COLUMNS } from '../../scripts/trainTrees.js';
 import { metricValue } from '../helpers/metrics.js';
 import { call, ndjson, startTestService, type TestService } from '../helpers/service.js';
 
+interface Attribution {
+  hypothesis: string | null;
+  features: string[];
+  factor?: number;
+  recognisedFactor?: string;
+  value?: number | string;
+  valueSource?: string;
+  mapping?: Record<string, string>;
+  share: number;
+  sampleRows: number;
+  mismatchingRows: number;
+  hypothesesTried: number;
+  elapsedMs: number;
+  budgetExhausted: boolean;
+}
+
 interface RunView {
   id: number;
   status: string;
@@ -138,8 +154,137 @@ describe('serving parity', () => {
     const worst = run.summary.worst as { requestId: string }[];
     expect(worst.length).toBeGreaterThan(0);
     for (const row of worst) expect(skewed.has(Number(row.requestId.split('-').at(-1)))).toBe(true);
-    const diagnosis = run.summary.diagnosis as { reproducedBy: unknown[]; message: string };
+    const diagnosis = run.summary.diagnosis as {
+      reproducedBy: unknown[];
+      message: string;
+      attribution: Attribution;
+    };
     expect(diagnosis.reproducedBy).toEqual([]);
+    const a = diagnosis.attribution;
+    expect(a.hypothesis).toBe('scaled');
+    expect(a.features).toEqual(['monthly_charges']);
+    expect(a.factor).toBe(10);
+    expect(a.recognisedFactor).toBe('×10');
+    expect(a.share).toBeGreaterThanOrEqual(0.9);
+    expect(a.mismatchingRows).toBe(run.summary.mismatches);
+    expect(a.sampleRows).toBe(Math.min(200, a.mismatchingRows));
+    expect(a.budgetExhausted).toBe(false);
+    expect(diagnosis.message).toMatch(
+      new RegExp(
+        `monthly_charges looks served ×10 \\(reproduces \\d+ % of ${a.mismatchingRows} mismatching rows\\)`,
+      ),
+    );
+  });
+
+  /** Logs v1's scores of `served` for the true rows and returns the run's attribution. */
+  async function attribution(model: string, served: readonly DemoRow[]): Promise<Attribution> {
+    await register(model, '1', '1');
+    await log(model, '1', rows, v1Scores(served));
+    const run = await check(model, '1');
+    expect(run.status).toBe('degraded');
+    return (run.summary.diagnosis as { attribution: Attribution }).attribution;
+  }
+  const everyTwentieth = (edit: (row: DemoRow) => DemoRow) =>
+    rows.map((row, i) => (i % 20 === 0 ? edit(row) : row));
+
+  it('names monthly_charges ×10 served for 10 % of rows, with k = 10', async () => {
+    const a = await attribution(
+      'p-attr-scale',
+      rows.map((row, i) =>
+        i % 10 === 0 ? { ...row, monthly_charges: row.monthly_charges * 10 } : row,
+      ),
+    );
+    expect(a.hypothesis).toBe('scaled');
+    expect(a.features).toEqual(['monthly_charges']);
+    expect(a.factor).toBe(10);
+    expect(a.mismatchingRows).toBeGreaterThan(150);
+    expect(a.sampleRows).toBe(200);
+    expect(a.share).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('names two numeric features the serving code swapped', async () => {
+    const a = await attribution(
+      'p-attr-swap',
+      everyTwentieth((row) => ({
+        ...row,
+        tenure_months: row.support_calls,
+        support_calls: row.tenure_months,
+      })),
+    );
+    expect(a.hypothesis).toBe('swapped');
+    expect(a.features).toEqual(['tenure_months', 'support_calls']);
+    expect(a.share).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('names a feature served as 0', async () => {
+    const a = await attribution(
+      'p-attr-zero',
+      everyTwentieth((row) => ({ ...row, total_charges: 0 })),
+    );
+    expect(a.hypothesis).toBe('constant');
+    expect(a.features).toEqual(['total_charges']);
+    expect(a.value).toBe(0);
+    expect(a.valueSource).toBe('zero');
+  });
+
+  it('names a remapped category with its mapping', async () => {
+    const swapped: Record<string, string> = {
+      electronic_check: 'mailed_check',
+      mailed_check: 'electronic_check',
+    };
+    const a = await attribution(
+      'p-attr-remap',
+      everyTwentieth((row) => ({
+        ...row,
+        payment_method: swapped[row.payment_method] ?? row.payment_method,
+      })),
+    );
+    expect(a.hypothesis).toBe('remapped');
+    expect(a.features).toEqual(['payment_method']);
+    expect(a.mapping).toEqual(swapped);
+  });
+
+  it('attributes nothing when scores are off in no input-shaped way, and says so', async () => {
+    // Noise on the score itself: no input change reproduces it.
+    await register('p-attr-noise', '1', '1');
+    const noisy = Float64Array.from(v1Scores(rows), (p, i) => (i % 20 === 0 ? p * 0.7 + 0.1 : p));
+    await log('p-attr-noise', '1', rows, noisy);
+    const run = await check('p-attr-noise', '1');
+    expect(run.status).toBe('degraded');
+    const diagnosis = run.summary.diagnosis as { attribution: Attribution; message: string };
+    expect(diagnosis.attribution.hypothesis).toBeNull();
+    expect(diagnosis.attribution.budgetExhausted).toBe(false);
+    expect(diagnosis.attribution.share).toBeLessThan(0.9);
+    expect(diagnosis.message).toMatch(/look for skew in the serving code/);
+  });
+
+  it('gives clean traffic no diagnosis and no attribution', async () => {
+    await register('p-attr-clean', '1', '1');
+    await log('p-attr-clean', '1', rows, v1Scores(rows));
+    const run = await check('p-attr-clean', '1');
+    expect(run.status).toBe('ok');
+    expect(run.summary.diagnosis).toBeUndefined();
+  });
+
+  it('stops the search when the budget is spent on 10,000 mismatching rows, and says so', async () => {
+    // The test config gives p-attr-budget a 10,000-row attribution sample and a 1 ms budget.
+    await register('p-attr-budget', '1', '1');
+    const many = demoRows(10_000, 78);
+    const off = Float64Array.from(v1Scores(many), (p) => 1 - p);
+    await log('p-attr-budget', '1', many, off);
+    const run = await check('p-attr-budget', '1');
+    expect(run.status).toBe('degraded');
+    const a = (run.summary.diagnosis as { attribution: Attribution }).attribution;
+    expect(a.mismatchingRows).toBe(run.summary.mismatches);
+    expect(a.mismatchingRows).toBeGreaterThan(9_000);
+    expect(a.sampleRows).toBe(a.mismatchingRows);
+    expect(a.budgetExhausted).toBe(true);
+    expect(a.hypothesis).toBeNull();
+    // Stopped at the first check after the budget ran out (possibly before the
+    // first batched run, building 10,000 altered rows can take a millisecond):
+    // far fewer than the ~110 hypotheses a full search of this schema tries.
+    expect(a.hypothesesTried).toBeLessThan(20);
+    expect(a.elapsedMs).toBeGreaterThanOrEqual(1);
   });
 
   it('names version 1 when traffic scored by version 1 is logged as version 2', async () => {

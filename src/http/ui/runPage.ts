@@ -159,6 +159,72 @@ function driftSection(context: RenderContext, run: RunView): SafeHtml {
     } `;
 }
 
+const HYPOTHESIS_WORDS: Record<string, string> = {
+  scaled: 'scaled',
+  swapped: 'swapped',
+  constant: 'served as a constant',
+  remapped: 'categories remapped',
+};
+
+/** What the skew search found (or how far it got), beside the diagnosis message. */
+function attributionFacts(value: unknown): SafeHtml | string {
+  if (typeof value !== 'object' || value === null) return '';
+  const a = value as Record<string, unknown>;
+  const num = (key: string): number | null => (typeof a[key] === 'number' ? a[key] : null);
+  const features = Array.isArray(a.features) ? a.features.map(String) : [];
+  const hypothesis = typeof a.hypothesis === 'string' ? a.hypothesis : null;
+  const mapping =
+    typeof a.mapping === 'object' && a.mapping !== null
+      ? Object.entries(a.mapping as Record<string, unknown>)
+          .map(([from, to]) => `${from} → ${String(to)}`)
+          .join(', ')
+      : null;
+  return html`<dl class="facts attribution">
+    <dt>Skew attribution</dt>
+    <dd>
+      ${
+        hypothesis
+          ? `${features.join(' and ')}: ${HYPOTHESIS_WORDS[hypothesis] ?? hypothesis}`
+          : 'no hypothesis reproduces the mismatches'
+      }
+    </dd>
+    ${
+      typeof a.factor === 'number'
+        ? html`<dt>Factor</dt>
+            <dd>
+              ×${formatNumber(a.factor)}${
+                typeof a.recognisedFactor === 'string'
+                  ? ` — recognised as ${a.recognisedFactor}`
+                  : ''
+              }
+            </dd>`
+        : ''
+    }
+    ${
+      text(a.value) !== ''
+        ? html`<dt>Value served</dt>
+            <dd>${text(a.value)}</dd>`
+        : ''
+    }
+    ${
+      mapping
+        ? html`<dt>Mapping</dt>
+            <dd>${mapping}</dd>`
+        : ''
+    }
+    <dt>${hypothesis ? 'Reproduces' : 'Best share reproduced'}</dt>
+    <dd>
+      ${formatPercent(num('share'))} of ${formatNumber(num('sampleRows'))} sampled of
+      ${formatNumber(num('mismatchingRows'))} mismatching rows
+    </dd>
+    <dt>Search</dt>
+    <dd>
+      ${formatNumber(num('hypothesesTried'))} hypotheses in ${formatNumber(num('elapsedMs'))}
+      ms${a.budgetExhausted === true ? ' — stopped: time budget spent' : ''}
+    </dd>
+  </dl>`;
+}
+
 function paritySection(run: RunView): SafeHtml {
   const s = run.summary;
   const num = (key: string): number | null => (typeof s[key] === 'number' ? s[key] : null);
@@ -192,6 +258,7 @@ function paritySection(run: RunView): SafeHtml {
       diagnosis
         ? html`<h2>Diagnosis</h2>
             <p>${text(diagnosis.message)}</p>
+            ${attributionFacts(diagnosis.attribution)}
             ${
               reproducedBy.length > 0
                 ? html`<div class="table-wrap">

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { modelCheckSettings } from '../../../src/config/schema.js';
+import type { RunView } from '../../../src/core/run.js';
 import { DEMO_MODEL, demoConfig, phaseAt, summaryLines } from '../../../src/demo/demo.js';
 
 describe('demo phases', () => {
@@ -45,5 +46,35 @@ describe('demo summary', () => {
     expect(lines).toMatch(/^ {2}drift {5}ok +3$/m);
     expect(lines).toMatch(/drift detected: NO/);
     expect(lines).toMatch(/parity failures detected: yes, degraded/);
+    expect(lines).toMatch(/serving skew named: NO — expected monthly_charges ×10/);
+  });
+
+  it("names the skew the final parity run's attribution found", () => {
+    const finalParity = {
+      id: 5,
+      kind: 'parity',
+      status: 'degraded',
+      summary: {
+        diagnosis: {
+          attribution: {
+            hypothesis: 'scaled',
+            description:
+              'monthly_charges looks served ×10 (reproduces 100 % of 61 mismatching rows)',
+          },
+        },
+      },
+    } as unknown as RunView;
+    const lines = summaryLines({
+      url: 'http://127.0.0.1:1',
+      predictionsShipped: 10,
+      runCounts: [],
+      driftDetected: true,
+      parityDegraded: true,
+      finalDrift: undefined,
+      finalParity,
+    }).join('\n');
+    expect(lines).toContain(
+      'serving skew named: monthly_charges looks served ×10 (reproduces 100 % of 61 mismatching rows)',
+    );
   });
 });

@@ -43,4 +43,31 @@ describe('eventPayload', () => {
     // The stored run keeps them.
     expect(run.summary.distributions).toHaveLength(1);
   });
+
+  it('carries the skew attribution of a broken parity run to receivers', () => {
+    const attribution = {
+      hypothesis: 'scaled',
+      features: ['monthly_charges'],
+      factor: 10,
+      share: 1,
+      sampleRows: 200,
+      mismatchingRows: 412,
+      elapsedMs: 9,
+      budgetExhausted: false,
+    };
+    const payload = eventPayload(
+      'parity_broken',
+      {
+        ...run,
+        kind: 'parity',
+        status: 'degraded',
+        path: null,
+        summary: { mismatchRatio: 0.1, diagnosis: { message: 'm', attribution } },
+      },
+      { eventId: 'e3', createdAt: new Date(), baseUrl: '', source: 'check' },
+    );
+    expect(
+      (payload.summary as { diagnosis: { attribution: unknown } }).diagnosis.attribution,
+    ).toEqual(attribution);
+  });
 });

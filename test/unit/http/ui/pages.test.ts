@@ -127,6 +127,68 @@ describe('run page', () => {
     expect(page).toContain('No picture stored for this feature');
   });
 
+  it("shows a degraded parity run's skew attribution with the factor and the search budget", () => {
+    const run: RunView = {
+      ...driftRun(),
+      kind: 'parity',
+      status: 'degraded',
+      path: null,
+      summary: {
+        mismatches: 412,
+        rowsChecked: 4000,
+        mismatchRatio: 0.103,
+        maxMismatchRatio: 0.01,
+        worst: [],
+        diagnosis: {
+          reproducedBy: [],
+          message:
+            'no registered version reproduces the mismatching scores; monthly_charges looks served ×10 (reproduces 97 % of 200 sampled of 412 mismatching rows)',
+          attribution: {
+            hypothesis: 'scaled',
+            features: ['monthly_charges'],
+            factor: 10,
+            recognisedFactor: '×10',
+            share: 0.97,
+            sampleRows: 200,
+            mismatchingRows: 412,
+            hypothesesTried: 31,
+            elapsedMs: 12,
+            budgetExhausted: false,
+          },
+        },
+      },
+      results: [],
+    };
+    const page = renderRunPage(SERVED, run);
+    expect(page).toContain('monthly_charges looks served ×10');
+    const facts = /<dl class="facts attribution">[\s\S]*?<\/dl>/.exec(page)![0];
+    expect(facts).toContain('monthly_charges: scaled');
+    expect(facts).toMatch(/×10\s*— recognised as ×10/);
+    expect(facts).toMatch(/97(\.0)?\s*%/);
+    expect(facts).not.toContain('budget spent');
+    const spent = renderRunPage(SERVED, {
+      ...run,
+      summary: {
+        ...run.summary,
+        diagnosis: {
+          message: 'no registered version reproduces the mismatching scores',
+          attribution: {
+            hypothesis: null,
+            features: [],
+            share: 0.2,
+            sampleRows: 10000,
+            mismatchingRows: 10000,
+            hypothesesTried: 3,
+            elapsedMs: 2030,
+            budgetExhausted: true,
+          },
+        },
+      },
+    });
+    expect(spent).toContain('no hypothesis reproduces the mismatches');
+    expect(spent).toContain('stopped: time budget spent');
+  });
+
   it('inlines the stylesheet under a hash-pinned policy in standalone mode', () => {
     const page = renderRunPage(
       { linkBase: 'http://127.0.0.1:8080', standalone: true, signedIn: false },
