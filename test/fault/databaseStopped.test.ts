@@ -12,7 +12,12 @@ import { call } from '../helpers/service.js';
 import { metricValue } from '../helpers/metrics.js';
 import { CHURN_DEFINITION, churnRecord } from '../helpers/records.js';
 import { until } from '../helpers/until.js';
-import { startOwnPostgres, type OwnPostgres } from './ownPostgres.js';
+import {
+  holdIngestAfterKeys,
+  ingestHeld,
+  startOwnPostgres,
+  type OwnPostgres,
+} from './ownPostgres.js';
 
 describe('database outage', () => {
   let database: OwnPostgres;
@@ -43,28 +48,13 @@ describe('database outage', () => {
   it('answers 503 with Retry-After when the server stops mid-transaction, and keeps no part of the batch', async () => {
     // Hold the ingest transaction open after its COPY so that the server can be
     // stopped while the batch is half-way through.
-    await database.withClient((c) =>
-      c.query(`
-        CREATE FUNCTION hold_ingest() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN PERFORM pg_sleep(30); RETURN NULL; END $$;
-        CREATE TRIGGER hold_ingest AFTER INSERT ON prediction_keys
-          FOR EACH STATEMENT EXECUTE FUNCTION hold_ingest();`),
-    );
+    await holdIngestAfterKeys(database);
     const records = Array.from({ length: 500 }, (_, i) => churnRecord(i));
     const pending = call<{ error: { code: string } }>(service.url, '/v1/predictions', {
       body: records,
     });
 
-    await until(
-      () =>
-        database.withClient(async (c) => {
-          const { rowCount } = await c.query(
-            "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'COPY prediction_keys%' AND wait_event = 'PgSleep'",
-          );
-          return (rowCount ?? 0) > 0;
-        }),
-      'the ingest transaction to reach the trigger',
-    );
+    await ingestHeld(database);
     await database.stop();
 
     const response = await pending;

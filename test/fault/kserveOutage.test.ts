@@ -11,7 +11,12 @@ import { startService, type RunningService } from '../../src/main.js';
 import { kserveFixture, postFixture } from '../helpers/kserveFixtures.js';
 import { call } from '../helpers/service.js';
 import { until } from '../helpers/until.js';
-import { startOwnPostgres, type OwnPostgres } from './ownPostgres.js';
+import {
+  holdIngestAfterKeys,
+  ingestHeld,
+  startOwnPostgres,
+  type OwnPostgres,
+} from './ownPostgres.js';
 
 /** Just after the fixtures' times. */
 const NOW_MS = Date.parse('2021-04-10T00:30:00Z');
@@ -55,24 +60,9 @@ describe('KServe intake during a database outage', () => {
     expect((await postFixture(service.url, response)).body).toMatchObject({ pending: 1 });
 
     // Hold the ingest transaction after its COPY, then stop the server under it.
-    await database.withClient((c) =>
-      c.query(`
-        CREATE FUNCTION hold_ingest() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN PERFORM pg_sleep(30); RETURN NULL; END $$;
-        CREATE TRIGGER hold_ingest AFTER INSERT ON prediction_keys
-          FOR EACH STATEMENT EXECUTE FUNCTION hold_ingest();`),
-    );
+    await holdIngestAfterKeys(database);
     const joining = postFixture(service.url, request);
-    await until(
-      () =>
-        database.withClient(async (c) => {
-          const { rowCount } = await c.query(
-            "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'COPY prediction_keys%' AND wait_event = 'PgSleep'",
-          );
-          return (rowCount ?? 0) > 0;
-        }),
-      'the ingest transaction to reach the trigger',
-    );
+    await ingestHeld(database);
     await database.stop();
     const refused = await joining;
     expect(refused.status).toBe(503);

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../../src/storage/embeddedPostgres.js';
+import { until } from '../helpers/until.js';
 
 export interface OwnPostgres {
   url: string;
@@ -117,4 +118,32 @@ export async function startOwnPostgres(prefix: string): Promise<OwnPostgres> {
     },
   };
   return own;
+}
+
+/**
+ * Holds every ingest transaction right after its COPY of keys (a trigger
+ * sleeping 30 s), so a test can stop the server while a batch is half-way
+ * through; `ingestHeld` resolves once a transaction is waiting there.
+ */
+export async function holdIngestAfterKeys(database: OwnPostgres): Promise<void> {
+  await database.withClient((c) =>
+    c.query(`
+      CREATE FUNCTION hold_ingest() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_sleep(30); RETURN NULL; END $$;
+      CREATE TRIGGER hold_ingest AFTER INSERT ON prediction_keys
+        FOR EACH STATEMENT EXECUTE FUNCTION hold_ingest();`),
+  );
+}
+
+export async function ingestHeld(database: OwnPostgres): Promise<void> {
+  await until(
+    () =>
+      database.withClient(async (c) => {
+        const { rowCount } = await c.query(
+          "SELECT 1 FROM pg_stat_activity WHERE query LIKE 'COPY prediction_keys%' AND wait_event = 'PgSleep'",
+        );
+        return (rowCount ?? 0) > 0;
+      }),
+    'the ingest transaction to reach the trigger',
+  );
 }
