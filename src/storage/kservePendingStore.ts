@@ -91,6 +91,27 @@ export class KServePendingStore {
    * Marks pairs as joined: inside the transaction that stores their records
    * (`client`), or on its own for pairs that were rejected.
    */
+  /**
+   * Marks the pairs joined inside the storing transaction and returns the
+   * keys it marked: a pair another request joined first (its transaction
+   * held the row's lock; this UPDATE re-reads it after that commit) is not
+   * among them, and the caller must not store its records again.
+   */
+  async claimJoins(
+    keys: readonly string[],
+    nowMs: number,
+    client: PoolClient,
+  ): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const { rows } = await client.query<{ event_key: string }>(
+      `UPDATE kserve_pending SET joined_at = $2
+        WHERE event_key = ANY($1::text[]) AND joined_at IS NULL
+        RETURNING event_key`,
+      [keys, new Date(nowMs)],
+    );
+    return new Set(rows.map((row) => row.event_key));
+  }
+
   async markJoined(keys: readonly string[], nowMs: number, client?: PoolClient): Promise<void> {
     if (keys.length === 0) return;
     const sql = `UPDATE kserve_pending SET joined_at = COALESCE(joined_at, $2)

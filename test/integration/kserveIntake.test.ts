@@ -256,6 +256,62 @@ describe('POST /v1/intake/kserve', () => {
     }
   });
 
+  it('summarises a pair once under raw sampling, however often and wherever its events come again', async () => {
+    // Sampled-out records have no per-record key: only the pair's joined mark
+    // keeps a retried event, or the same event on two replicas at once, from
+    // summarising them twice.
+    const sampledConfig = loadConfig({
+      file: 'test/fixtures/kserve/driftwatch.kserve.yaml',
+      env: {
+        DATABASE_URL: t.database.url,
+        DRIFTWATCH_PORT: '0',
+        DRIFTWATCH_RAW_FIXED_FRACTION: '0.0009765625',
+      },
+    });
+    const replicas = await Promise.all(
+      [0, 1].map(() =>
+        startService(sampledConfig, { logger: pino({ level: 'silent' }), now: () => nowMs }),
+      ),
+    );
+    const summarised = async (): Promise<number> => {
+      const { rows } = await db.query<{ n: number }>(
+        "SELECT coalesce(sum((summary->>'rows')::int), 0)::int AS n FROM minute_summaries WHERE model = 'iris'",
+      );
+      return rows[0]!.n;
+    };
+    try {
+      await db.query('TRUNCATE minute_summaries');
+      const [a, b] = replicas.map((replica) => replica.url) as [string, string];
+      const request = kserveFixture('v1-iris.request');
+      const response = kserveFixture('v1-iris.response');
+      // Sequential retries of both halves after the pair joined.
+      await postFixture(a, withId(request, 'sampled-1'));
+      expect((await postFixture(b, withId(response, 'sampled-1'))).body.joined).toBe(1);
+      for (const url of [a, b]) {
+        for (const half of [request, response]) {
+          const retry = await postFixture(url, withId(half, 'sampled-1'));
+          expect(retry.body).toMatchObject({ accepted: 0, duplicates: 2 });
+        }
+      }
+      // The completing half sent to both replicas at once, for several pairs.
+      for (let i = 0; i < 6; i++) await postFixture(a, withId(request, `sampled-race-${i}`));
+      const raced = await Promise.all(
+        Array.from({ length: 6 }, (_, i) => [
+          postFixture(a, withId(response, `sampled-race-${i}`)),
+          postFixture(b, withId(response, `sampled-race-${i}`)),
+        ]).flat(),
+      );
+      expect(raced.map((result) => result.status)).toEqual(new Array(12).fill(200));
+      const bodies = raced.map((result) => result.body);
+      expect(bodies.reduce((sum, body) => sum + body.accepted, 0)).toBe(12);
+      expect(bodies.reduce((sum, body) => sum + body.duplicates, 0)).toBe(12);
+      // 7 pairs of 2 instances, each summarised exactly once.
+      expect(await summarised()).toBe(14);
+    } finally {
+      await Promise.all(replicas.map((replica) => replica.close()));
+    }
+  });
+
   it('rejects a pair from an InferenceService with no intake.kserve entry and no model id', async () => {
     const headers = { 'Ce-Inferenceservicename': 'unknown-isvc', 'Ce-Id': 'u-1' };
     await postFixture(t.url, kserveFixture('v1-iris.request'), { headers });

@@ -45,6 +45,14 @@ export interface KServeIntakeOptions {
   now: () => number;
 }
 
+/** Another request joined some of this batch's pairs first (keys in the caller's set). */
+class JoinRace extends Error {
+  constructor() {
+    super('a pair was joined by another request');
+    this.name = 'JoinRace';
+  }
+}
+
 interface Join {
   index: number;
   key: string;
@@ -174,6 +182,54 @@ export class KServeIntake {
     request: IngestRequestContext,
     nowMs: number,
   ): Promise<IngestResult> {
+    // A pair joined before (this event is a retry) was stored in full in the
+    // transaction that joined it: its records are answered as duplicates,
+    // never offered again — per-record keys would catch the raw rows they
+    // kept, but not the sampled-out rows, which the minute summaries would
+    // count twice.
+    const fresh = joins.filter((join) => !join.retried);
+    const retriedRecords = joins
+      .filter((join) => join.retried)
+      .reduce((sum, join) => sum + join.records.length, 0);
+    const stored = await this.storeFresh(fresh, request, nowMs);
+    return { ...stored, duplicates: stored.duplicates + retriedRecords };
+  }
+
+  /**
+   * Stores pairs seen unjoined. Another request may join one of them between
+   * that read and this transaction (the same event on two replicas): the
+   * in-transaction claim then misses it, the transaction is rolled back and
+   * the rest stored again without it (bounded: each round removes a pair).
+   */
+  private async storeFresh(
+    joins: readonly Join[],
+    request: IngestRequestContext,
+    nowMs: number,
+  ): Promise<IngestResult> {
+    let remaining = joins;
+    let lostRecords = 0;
+    for (let round = 0; round <= joins.length; round++) {
+      const raced = new Set<string>();
+      try {
+        const result = await this.storeJoins(remaining, request, nowMs, raced);
+        return { ...result, duplicates: result.duplicates + lostRecords };
+      } catch (error) {
+        if (!(error instanceof JoinRace)) throw error;
+        lostRecords += remaining
+          .filter((join) => raced.has(join.key))
+          .reduce((sum, join) => sum + join.records.length, 0);
+        remaining = remaining.filter((join) => !raced.has(join.key));
+      }
+    }
+    throw new Error('unreachable: every round removes at least one raced pair');
+  }
+
+  private async storeJoins(
+    joins: readonly Join[],
+    request: IngestRequestContext,
+    nowMs: number,
+    raced: Set<string>,
+  ): Promise<IngestResult> {
     const records: RawRecord[] = [];
     for (const join of joins) {
       for (const record of join.records)
@@ -192,7 +248,12 @@ export class KServeIntake {
     try {
       return await this.ingest.ingestRecords(records, request, {
         source: 'kserve',
-        inTransaction: (client) => this.pending.markJoined(keys, nowMs, client),
+        inTransaction: async (client) => {
+          const claimed = await this.pending.claimJoins(keys, nowMs, client);
+          if (claimed.size === keys.length) return;
+          for (const key of keys) if (!claimed.has(key)) raced.add(key);
+          throw new JoinRace();
+        },
       });
     } catch (error) {
       if (!(error instanceof AppError) || error.code !== 'validation_failed') throw error;
