@@ -163,6 +163,20 @@ describe('tracing', () => {
     expect(queries.every((s) => ancestors(s, all).includes(span))).toBe(true);
   });
 
+  it('never records the KServe intake token of the URL in a span', async () => {
+    exporter.reset();
+    const secret = 'do-not-trace-4f1c9e';
+    await helpers.call(t.url, `/v1/intake/kserve?access_token=${secret}`, {
+      raw: '{}',
+      contentType: 'application/json',
+    });
+    const all = await spans();
+    const server = all.find((s) => s.kind === SpanKind.SERVER);
+    expect(server, 'the request has a server span').toBeDefined();
+    expect(String(server!.attributes['url.query'])).toContain('access_token=');
+    expect(JSON.stringify(all.map((s) => s.attributes))).not.toContain(secret);
+  });
+
   it('traces a drift check with one child span per feature test', async () => {
     const reference = await helpers.call(t.url, '/v1/models/churn/versions/1/reference', {
       method: 'PUT',
