@@ -23,7 +23,7 @@ import {
 } from '../ui/browserSession.js';
 import { renderIndexPage, type IndexVersion } from '../ui/indexPage.js';
 import { SERVED, type RenderContext } from '../ui/layout.js';
-import { renderLoginPage, renderNotFoundPage } from '../ui/loginPage.js';
+import { renderForbiddenPage, renderLoginPage, renderNotFoundPage } from '../ui/loginPage.js';
 import { renderRunPage } from '../ui/runPage.js';
 import { STYLESHEET } from '../ui/style.js';
 import { renderVersionPage } from '../ui/versionPage.js';
@@ -36,6 +36,15 @@ const HISTORY_RUNS = 200;
 
 function param(value: string | string[] | undefined): string {
   return Array.isArray(value) ? (value[0] ?? '') : (value ?? '');
+}
+
+/** The host[:port] of an Origin header, or null when it is not a URL. */
+function hostOf(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
+  }
 }
 
 function sendPage(res: Response, status: number, body: string): void {
@@ -90,7 +99,26 @@ export function uiRoutes(services: HttpServices, auth: Authenticator): Router {
     sendPage(res, 200, renderLoginPage(SERVED, safeNextPath(req.query.next), null));
   });
 
-  router.post('/login', form, (req, res) => {
+  // SameSite=Strict keeps the cookie off other sites' requests, but signing
+  // in and out need no cookie: a page elsewhere could post either form (log
+  // the user out, or into a session of the attacker's token). Browsers say
+  // where a form came from (Sec-Fetch-Site, Origin); requests that say
+  // neither are not a browser's cross-site form and pass.
+  const sameSiteForm: RequestHandler = (req, res, next) => {
+    const site = req.headers['sec-fetch-site'];
+    const origin = req.headers.origin;
+    const crossSite =
+      site !== undefined
+        ? site !== 'same-origin' && site !== 'none'
+        : origin !== undefined && origin !== 'null' && hostOf(origin) !== req.headers.host;
+    if (crossSite || origin === 'null') {
+      sendPage(res, 403, renderForbiddenPage(SERVED));
+      return;
+    }
+    next();
+  };
+
+  router.post('/login', sameSiteForm, form, (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const next = safeNextPath(body.next);
     const token = typeof body.token === 'string' ? body.token : '';
@@ -106,7 +134,7 @@ export function uiRoutes(services: HttpServices, auth: Authenticator): Router {
     res.set('set-cookie', sessionCookie(value, req.secure)).redirect(303, next);
   });
 
-  router.post('/logout', (req, res) => {
+  router.post('/logout', sameSiteForm, (req, res) => {
     res.set('set-cookie', clearedSessionCookie(req.secure)).redirect(303, '/login');
   });
 

@@ -38,3 +38,14 @@ export function renderNotFoundPage(context: RenderContext, message: string): str
       <p><a href="${context.linkBase}/">All models</a></p>`,
   );
 }
+
+/** A form posted from another site (sign-in or sign-out forced on the user). */
+export function renderForbiddenPage(context: RenderContext): string {
+  return page(
+    context,
+    'Refused',
+    html`<h1>Refused</h1>
+      <p>This form was sent from another site, so driftwatch did not act on it.</p>
+      <p><a href="${context.linkBase}/">All models</a></p>`,
+  );
+}
