@@ -30,12 +30,13 @@ describe('web UI forms from another site', () => {
 
   it('refuses sign-in and sign-out posted from another site', async () => {
     for (const path of ['/login', '/logout']) {
-      for (const headers of [
+      const crossSite: Record<string, string>[] = [
         { 'sec-fetch-site': 'cross-site', origin: 'http://evil.example' },
         { 'sec-fetch-site': 'same-site', origin: 'http://other.localhost' },
         { origin: 'http://evil.example' },
         { origin: 'null' },
-      ]) {
+      ];
+      for (const headers of crossSite) {
         const response = await post(path, headers);
         expect(response.status, `${path} ${JSON.stringify(headers)}`).toBe(403);
         expect(response.headers.get('set-cookie')).toBeNull();
@@ -46,7 +47,12 @@ describe('web UI forms from another site', () => {
 
   it('acts on the same forms from its own pages and from non-browser clients', async () => {
     const own = new URL(t.url).origin;
-    for (const headers of [{ 'sec-fetch-site': 'same-origin', origin: own }, { origin: own }, {}]) {
+    const sameSite: Record<string, string>[] = [
+      { 'sec-fetch-site': 'same-origin', origin: own },
+      { origin: own },
+      {},
+    ];
+    for (const headers of sameSite) {
       const login = await post('/login', headers);
       expect(login.status, JSON.stringify(headers)).toBe(303);
       expect(login.headers.get('set-cookie')).toMatch(/HttpOnly/i);
