@@ -107,11 +107,14 @@ export function uiRoutes(services: HttpServices, auth: Authenticator): Router {
   const sameSiteForm: RequestHandler = (req, res, next) => {
     const site = req.headers['sec-fetch-site'];
     const origin = req.headers.origin;
+    // Sec-Fetch-Site, which no page can set, decides when present; Origin
+    // only without it. (Our pages send no referrer, so a browser's own form
+    // post carries `Origin: null` beside `Sec-Fetch-Site: same-origin`.)
     const crossSite =
       site !== undefined
         ? site !== 'same-origin' && site !== 'none'
-        : origin !== undefined && origin !== 'null' && hostOf(origin) !== req.headers.host;
-    if (crossSite || origin === 'null') {
+        : origin !== undefined && (origin === 'null' || hostOf(origin) !== req.headers.host);
+    if (crossSite) {
       sendPage(res, 403, renderForbiddenPage(SERVED));
       return;
     }
