@@ -10,7 +10,7 @@
  * the server rejects that record alone (`bad_value`), the rest is stored.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -22,6 +22,7 @@ import { createLogShipper, type LogShipperStats } from '../../src/client/index.j
 import { loadConfig } from '../../src/config/load.js';
 import { startService, type RunningService } from '../../src/main.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { writeTailerConfig } from '../helpers/tailerConfig.js';
 import { CHURN_DEFINITION, churnRecord } from '../helpers/records.js';
 import { call } from '../helpers/service.js';
 
@@ -88,12 +89,7 @@ describe('producers with one poisoned record in 8,000', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'driftwatch-poison-'));
-    const configFile = path.join(dir, 'driftwatch.yaml');
-    writeFileSync(
-      configFile,
-      readFileSync('test/fixtures/driftwatch.test.yaml', 'utf8') +
-        `logs:\n  files: ['${dir}/*.ndjson']\n  pollIntervalMs: 20\n  batchRecords: 1000\n`,
-    );
+    const configFile = writeTailerConfig(dir, 1000);
     database = await createTestDatabase();
     db = new pg.Pool({ connectionString: database.url, max: 2 });
     const config = loadConfig({

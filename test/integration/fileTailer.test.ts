@@ -1,7 +1,6 @@
 import {
   appendFileSync,
   mkdtempSync,
-  readFileSync,
   renameSync,
   rmSync,
   truncateSync,
@@ -15,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { startService, type RunningService } from '../../src/main.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { writeTailerConfig } from '../helpers/tailerConfig.js';
 import { call } from '../helpers/service.js';
 import { CHURN_DEFINITION, churnRecord } from '../helpers/records.js';
 import { until } from '../helpers/until.js';
@@ -83,12 +83,7 @@ describe('file tailing (logs.files)', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'driftwatch-tail-'));
-    configFile = path.join(dir, 'driftwatch.yaml');
-    writeFileSync(
-      configFile,
-      readFileSync('test/fixtures/driftwatch.test.yaml', 'utf8') +
-        `logs:\n  files: ['${dir}/*.ndjson']\n  pollIntervalMs: 20\n  batchRecords: 4\n`,
-    );
+    configFile = writeTailerConfig(dir, 4);
     database = await createTestDatabase();
     db = new pg.Pool({ connectionString: database.url, max: 2 });
   });

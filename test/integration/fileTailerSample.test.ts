@@ -7,7 +7,7 @@
  * of the records have no per-record key.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -17,6 +17,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { inRawSample } from '../../src/core/sampleHash.js';
 import { startService, type RunningService } from '../../src/main.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
+import { writeTailerConfig } from '../helpers/tailerConfig.js';
 import { call } from '../helpers/service.js';
 import { CHURN_DEFINITION, churnRecord } from '../helpers/records.js';
 import { until } from '../helpers/until.js';
@@ -58,12 +59,7 @@ describe('file tailing with a raw sample', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'driftwatch-tail-sample-'));
-    configFile = path.join(dir, 'driftwatch.yaml');
-    writeFileSync(
-      configFile,
-      readFileSync('test/fixtures/driftwatch.test.yaml', 'utf8') +
-        `logs:\n  files: ['${dir}/*.ndjson']\n  pollIntervalMs: 20\n  batchRecords: ${BATCH_RECORDS}\n`,
-    );
+    configFile = writeTailerConfig(dir, BATCH_RECORDS);
     database = await createTestDatabase();
     db = new pg.Pool({ connectionString: database.url, max: 2 });
   });
