@@ -190,7 +190,7 @@ function poolAdjacentViolators(values: Float64Array, weights: Float64Array): Flo
       }
     }
   }
-  for (let start = 0; start < n; ) {
+  for (let start = 0; start < n;) {
     const end = target[start]! + 1;
     y.fill(y[start]!, start + 1, end);
     start = end;
@@ -214,11 +214,7 @@ export function predictIsotonic(fit: IsotonicFit, value: number): number {
  * {@link predictIsotonic} without input checks, on any array-like
  * thresholds (callers that predict a million values validate once).
  */
-export function predictSorted(
-  xs: ArrayLike<number>,
-  ys: ArrayLike<number>,
-  value: number,
-): number {
+export function predictSorted(xs: ArrayLike<number>, ys: ArrayLike<number>, value: number): number {
   const last = xs.length - 1;
   if (value <= xs[0]!) return ys[0]!;
   if (value >= xs[last]!) return ys[last]!;
