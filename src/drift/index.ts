@@ -89,3 +89,29 @@ export {
   type CategoricalSnapshot,
   type CategoryShare,
 } from './distributionSnapshot.js';
+export {
+  buildCalibration,
+  calibratedProbability,
+  DEFAULT_RELIABILITY_BINS,
+  type BuildCalibrationOptions,
+  type Calibration,
+  type ReliabilityBin,
+} from './calibration.js';
+export {
+  estimatePerformance,
+  decideEstimatedPerformance,
+  estimatedFloorsFromPerformance,
+  confusionMetrics,
+  ESTIMATED_METRICS,
+  DEFAULT_BAND_SIGMAS,
+  DEFAULT_SAMPLING_CHUNKS,
+  type EstimatePerformanceInput,
+  type EstimatedPerformance,
+  type EstimatedMetricName,
+  type MetricEstimate,
+  type ExpectedConfusion,
+  type SamplingBasis,
+  type EstimatedPerformanceStatus,
+  type EstimatedPerformanceFloors,
+  type EstimatedPerformanceDecision,
+} from './estimatedPerformance.js';
