@@ -1,3 +1,5 @@
+import type { ReferenceOutcomes } from './calibration.js';
+
 /**
  * What a check needs to know about a model version's reference (training)
  * data, per feature. Built once when the reference is imported so that a
@@ -42,4 +44,9 @@ export interface ReferenceProfile {
   features: FeatureProfile[];
   /** Profile of the model score, when the reference rows carried one. */
   score: NumericFeatureProfile | null;
+  /**
+   * A binary classifier's (score, label) pairs and their calibration, when
+   * the reference carried both columns; absent or null otherwise.
+   */
+  outcomes?: ReferenceOutcomes | null;
 }

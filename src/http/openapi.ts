@@ -541,6 +541,8 @@ export function buildOpenApiDocument(): Schema {
         parameters: versionPath,
         put: {
           summary: 'Replace the reference data (scope: admin)',
+          description:
+            'CSV with a header row, or NDJSON. Columns are the schema features, plus optionally `score` (profiled for score drift) and, for a binary classifier, `label` (0/1 or true/false): the rows with both are the calibration set of the estimated performance (CBPE).',
           requestBody: {
             required: true,
             content: {
@@ -558,7 +560,10 @@ export function buildOpenApiDocument(): Schema {
         get: {
           summary: 'Summary of the reference profile',
           responses: {
-            200: { description: 'Profile summary' },
+            200: {
+              description:
+                'Profile summary; `calibration` (rows, positives, expected_calibration_error, reliability bins) when the reference carried scores and labels, else null',
+            },
             404: errorResponse('No reference'),
           },
         },

@@ -49,7 +49,13 @@ export async function importManifestReferences(
       const stored = await deps.registry.get(model, version);
       if (!stored) throw new Error(`${name} is not registered`);
       const result = await deps.references.import(
-        { model, version, features: stored.features, settings: modelSettings(deps.config, model) },
+        {
+          model,
+          version,
+          task: stored.task,
+          features: stored.features,
+          settings: modelSettings(deps.config, model),
+        },
         /\.(nd)?jsonl?$/i.test(file) ? 'ndjson' : 'csv',
         createReadStream(file),
       );

@@ -7,7 +7,8 @@
 import { parse as parseCsv } from 'csv-parse';
 import type { ModelSettings } from '../config/schema.js';
 import { AppError, NotFoundError } from '../core/errors.js';
-import type { FeatureSpec, FeatureValue } from '../core/model.js';
+import type { FeatureSpec, FeatureValue, ModelTask } from '../core/model.js';
+import { buildCalibration } from '../drift/calibration.js';
 import { DEFAULT_TEXT_LIMITS, type TextLimits } from '../core/textLimits.js';
 import { buildReferenceProfile } from '../drift/profile.js';
 import type { ReferenceStore, ReferenceSummary } from '../storage/referenceStore.js';
@@ -25,7 +26,11 @@ const MAX_REJECTIONS_LISTED = 1_000;
 
 export type ReferenceFormat = 'csv' | 'ndjson';
 
-/** Columns a reference file may carry besides features. `score` is profiled; the rest are ignored. */
+/**
+ * Columns a reference file may carry besides features. `score` is profiled;
+ * `label` with `score` is a binary classifier's calibration set; the rest
+ * are ignored.
+ */
 const RESERVED_COLUMNS = new Set([
   'score',
   'prediction',
@@ -55,6 +60,8 @@ class ColumnCollector {
     FeatureValue[]
   >;
   readonly score: (number | null)[] = [];
+  /** 0/1 per row, or null when the row has no label (binary classifiers only). */
+  readonly label: (0 | 1 | null)[] = [];
   readonly rejected = new RejectionList(MAX_REJECTIONS_LISTED);
   rows = 0;
   private readonly specs: Map<string, FeatureSpec>;
@@ -62,13 +69,15 @@ class ColumnCollector {
   constructor(
     private readonly features: readonly FeatureSpec[],
     private readonly categoryLimit: number,
+    /** Whether `label` cells are read (binary classifiers); otherwise ignored. */
+    private readonly readsLabels: boolean,
   ) {
     this.specs = new Map(features.map((feature) => [feature.name, feature]));
     for (const feature of features) this.columns[feature.name] = [];
   }
 
   /** Validates one row of already-typed values; returns false and records a rejection when bad. */
-  add(index: number, values: Map<string, unknown>, score: unknown): boolean {
+  add(index: number, values: Map<string, unknown>, score: unknown, label?: unknown): boolean {
     const row: FeatureValue[] = [];
     for (const feature of this.features) {
       const value = values.get(feature.name);
@@ -92,8 +101,18 @@ class ColumnCollector {
       }
       scoreValue = parsed;
     }
+    const labelValue = this.readsLabels ? binaryLabel(label) : null;
+    if (labelValue === 'bad') {
+      this.rejected.add({
+        index,
+        code: 'wrong_type',
+        message: `label must be 0 or 1 (or true/false), got ${JSON.stringify(label).slice(0, 40)}`,
+      });
+      return false;
+    }
     this.features.forEach((feature, i) => this.columns[feature.name]!.push(row[i]!));
     this.score.push(scoreValue);
+    this.label.push(labelValue);
     this.rows += 1;
     return true;
   }
@@ -101,6 +120,29 @@ class ColumnCollector {
   has(name: string): boolean {
     return this.specs.has(name);
   }
+
+  /** The rows with both a score and a label, ascending by score; null when there are none. */
+  outcomes(): { scores: Float64Array; labels: Uint8Array } | null {
+    const order: number[] = [];
+    for (let i = 0; i < this.rows; i += 1) {
+      if (this.score[i] !== null && this.label[i] !== null) order.push(i);
+    }
+    if (order.length === 0) return null;
+    order.sort((a, b) => this.score[a]! - this.score[b]! || a - b);
+    return {
+      scores: Float64Array.from(order, (i) => this.score[i]!),
+      labels: Uint8Array.from(order, (i) => this.label[i]!),
+    };
+  }
+}
+
+/** A label cell as 0 or 1; null when empty; `bad` for anything else. */
+function binaryLabel(value: unknown): 0 | 1 | null | 'bad' {
+  if (value === undefined || value === null || value === '') return null;
+  const text = typeof value === 'string' ? value.trim().toLowerCase() : value;
+  if (text === 0 || text === '0' || text === false || text === 'false' || text === '0.0') return 0;
+  if (text === 1 || text === '1' || text === true || text === 'true' || text === '1.0') return 1;
+  return 'bad';
 }
 
 type CheckFailure = { code: Rejection['code']; message: string };
@@ -152,6 +194,7 @@ function checkValue(
 export interface ReferenceTarget {
   model: string;
   version: string;
+  task: ModelTask;
   features: readonly FeatureSpec[];
   settings: ModelSettings;
 }
@@ -167,7 +210,11 @@ export class ReferenceImport {
     format: ReferenceFormat,
     body: AsyncIterable<unknown>,
   ): Promise<ReferenceImportResult> {
-    const collector = new ColumnCollector(target.features, this.limits.category);
+    const collector = new ColumnCollector(
+      target.features,
+      this.limits.category,
+      target.task === 'binary_classification',
+    );
     const ignoredColumns =
       format === 'csv'
         ? await this.readCsv(target, body, collector)
@@ -185,6 +232,11 @@ export class ReferenceImport {
       collector.columns,
       hasScore ? collector.score : undefined,
     );
+    const pairs = collector.outcomes();
+    profile.outcomes = pairs && {
+      ...pairs,
+      calibration: buildCalibration(pairs.scores, pairs.labels),
+    };
     const summary = await this.store.replace(target.model, target.version, profile);
     return {
       ...summary,
@@ -232,11 +284,13 @@ export class ReferenceImport {
         }
         const values = new Map<string, unknown>();
         let score: unknown;
+        let label: unknown;
         header.forEach((name, i) => {
           if (name === 'score') score = cells[i];
+          else if (name === 'label') label = cells[i];
           else values.set(name, cells[i]);
         });
-        collector.add(index, values, score);
+        collector.add(index, values, score, label);
         index += 1;
       }
     } catch (error) {
@@ -329,7 +383,7 @@ export class ReferenceImport {
         }
         unknown.forEach((name) => ignored.add(name));
       }
-      collector.add(raw.index, values, object.score);
+      collector.add(raw.index, values, object.score, object.label);
     };
     for await (const chunk of body) splitter.push(chunk as Buffer).forEach(handle);
     splitter.end().forEach(handle);

@@ -6,6 +6,7 @@
  * re-reads only the import stamp while the reference is unchanged.
  */
 import { endianness } from 'node:os';
+import type { Calibration, ReferenceOutcomes } from '../core/calibration.js';
 import type {
   CategoricalFeatureProfile,
   FeatureProfile,
@@ -187,6 +188,21 @@ export class ReferenceStore {
           ],
         );
       }
+      const outcomes = profile.outcomes;
+      if (outcomes) {
+        await client.query(
+          `INSERT INTO reference_outcomes (model, version, rows, scores, labels, calibration)
+           VALUES ($1, $2, $3, $4, $5, $6)`,
+          [
+            model,
+            version,
+            outcomes.scores.length,
+            encodeFloat64(outcomes.scores),
+            Buffer.from(outcomes.labels.buffer, outcomes.labels.byteOffset, outcomes.labels.length),
+            JSON.stringify(outcomes.calibration),
+          ],
+        );
+      }
       return { model, version, rows: profile.rows, importedAt: rows[0]!.imported_at };
     });
     this.cache.delete(cacheKey(model, version));
@@ -256,15 +272,54 @@ export class ReferenceStore {
       const features = rows.filter((row) => row.role === 'feature').map(toProfile);
       const scoreRow = rows.find((row) => row.role === 'score');
       const score = scoreRow ? (toProfile(scoreRow) as NumericFeatureProfile) : null;
+      const outcomes = await this.loadOutcomes(model, version, from.stamp);
       const loaded: LoadedReference = {
-        profile: { rows: from.rows, features, score },
+        profile: {
+          rows: from.rows,
+          features,
+          score,
+          outcomes: outcomes === 'replaced' ? null : outcomes,
+        },
         summary: { model, version, rows: from.rows, importedAt: from.importedAt },
       };
-      this.remember(key, from.stamp, loaded);
+      // A reference replaced between the two reads: served once without its
+      // outcomes, not cached, read whole next time.
+      if (outcomes !== 'replaced') this.remember(key, from.stamp, loaded);
       return loaded;
     } catch (error) {
       throw translateDatabaseError(error);
     }
+  }
+
+  /**
+   * The (score, label) pairs and calibration of the import with `stamp`;
+   * `replaced` when another import committed after the features were read.
+   */
+  private async loadOutcomes(
+    model: string,
+    version: string,
+    stamp: string,
+  ): Promise<ReferenceOutcomes | null | 'replaced'> {
+    const { rows } = await this.pool.query<{
+      stamp: string;
+      scores: Buffer | null;
+      labels: Buffer | null;
+      calibration: Calibration | null;
+    }>(
+      `SELECT ${importStamp('s.imported_at')} AS stamp, o.scores, o.labels, o.calibration
+         FROM reference_sets s
+         LEFT JOIN reference_outcomes o USING (model, version)
+        WHERE s.model = $1 AND s.version = $2`,
+      [model, version],
+    );
+    const row = rows[0];
+    if (!row || row.stamp !== stamp) return 'replaced';
+    if (row.scores === null || row.labels === null || row.calibration === null) return null;
+    return {
+      scores: decodeFloat64(row.scores),
+      labels: new Uint8Array(row.labels),
+      calibration: row.calibration,
+    };
   }
 
   private remember(key: string, stamp: string, loaded: LoadedReference): void {

@@ -101,6 +101,7 @@ export function modelRoutes(services: HttpServices, auth: Authenticator): Router
         {
           model,
           version: versionName,
+          task: version.task,
           features: version.features,
           settings: modelSettings(services.config, model),
         },
@@ -159,6 +160,23 @@ export function modelRoutes(services: HttpServices, auth: Authenticator): Router
           mean: profile.score.mean,
           std: profile.score.std,
         },
+        // A binary classifier's reference with scores and labels: how well
+        // the raw scores are calibrated, and what the estimate corrects.
+        calibration: profile.outcomes
+          ? {
+              rows: profile.outcomes.calibration.rows,
+              positives: profile.outcomes.calibration.positives,
+              expected_calibration_error: profile.outcomes.calibration.expectedCalibrationError,
+              reliability:
+                profile.outcomes.calibration.reliability?.map((bin) => ({
+                  lower: bin.lower,
+                  upper: bin.upper,
+                  count: bin.count,
+                  mean_score: bin.meanScore,
+                  observed_rate: bin.observedRate,
+                })) ?? null,
+            }
+          : null,
       });
     },
   );
