@@ -179,7 +179,7 @@ export function composeServices(deps: ComposeDeps): HttpServices {
         new WindowSummaries(jobsPool, new SummaryStore(jobsPool), checkReferences),
         new MinuteWindows(new MinuteSummaryStore(jobsPool)),
       ),
-      new PerformanceCheck(new LabelStore(jobsPool), rawSample),
+      new PerformanceCheck(new LabelStore(jobsPool), rawSample, checkReferences),
       new ParityCheck(jobsPool, sessions, registry, rawSample),
       new ShadowCheck(jobsPool, sessions, registry, rawSample),
     ],

@@ -91,6 +91,38 @@ export function publishPerformanceRun(metrics: Metrics, run: CheckRun): void {
   }
   const labelled = run.summary.labelledRows;
   setOrRemove(metrics.modelLabelledRows, version, typeof labelled === 'number' ? labelled : null);
+  publishEstimate(metrics, version, run.summary.estimated);
+}
+
+/** What publishEstimate reads of `summary.estimated`. */
+interface EstimatedSummary {
+  status?: string;
+  metrics?: Record<string, { estimate: number | null; lower: number | null; upper: number | null }>;
+  calibration?: { expectedCalibrationError: number | null };
+}
+
+/** The names estimated metrics may have: label values come from this list only. */
+const ESTIMATED_METRIC_LABELS = ['accuracy', 'precision', 'recall', 'f1', 'roc_auc'] as const;
+
+function publishEstimate(
+  metrics: Metrics,
+  version: { model: string; model_version: string },
+  summary: unknown,
+): void {
+  const estimated = (summary ?? {}) as EstimatedSummary;
+  const usable = estimated.status === 'ok' || estimated.status === 'degraded';
+  for (const name of ESTIMATED_METRIC_LABELS) {
+    const labels = { ...version, metric: name };
+    const metric = usable ? estimated.metrics?.[name] : undefined;
+    setOrRemove(metrics.modelEstimatedPerformance, labels, metric?.estimate);
+    setOrRemove(metrics.modelEstimatedPerformanceLower, labels, metric?.lower);
+    setOrRemove(metrics.modelEstimatedPerformanceUpper, labels, metric?.upper);
+  }
+  setOrRemove(
+    metrics.modelCalibrationError,
+    version,
+    estimated.calibration?.expectedCalibrationError,
+  );
 }
 
 export function publishParityRun(metrics: Metrics, run: CheckRun): void {

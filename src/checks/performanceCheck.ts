@@ -1,23 +1,37 @@
 /**
  * The performance check of one model version: joins the window's predictions
  * with their labels by request id and computes the task's metrics with the
- * pure code of src/drift/performance.ts.
+ * pure code of src/drift/performance.ts; for a binary classifier with a
+ * labelled reference, estimates the same metrics from the scores alone
+ * (performanceEstimate.ts), so the run speaks before the labels arrive.
+ *
+ * Status: the labels decide when there are enough of them (`minLabels`);
+ * otherwise the estimate does (`degraded` when a metric's whole band is
+ * below its floor); with neither, `insufficient_data`. `summary.decidedBy`
+ * says which.
  */
 import type { CheckSettings } from '../config/checksSchema.js';
 import type { StoredModelVersion } from '../core/model.js';
 import { evaluatePerformance, PERFORMANCE_METRICS } from '../drift/index.js';
 import type { LabelStore } from '../storage/labelStore.js';
+import { PerformanceEstimator } from './performanceEstimate.js';
 import { rawSampleNote, type RawSampleLookup } from './rawSampleNote.js';
 import type { CheckOutcome, CheckRunner, CheckWindow } from './checkRunner.js';
+import type { ReferenceStore } from '../storage/referenceStore.js';
 
 export class PerformanceCheck implements CheckRunner {
   readonly kind = 'performance' as const;
+  private readonly estimator: PerformanceEstimator | null;
 
   constructor(
     private readonly labels: LabelStore,
     /** Which raw sample a window holds, for the run summary (none: not reported). */
     private readonly rawSample?: RawSampleLookup,
-  ) {}
+    /** The versions' references, for the estimate (none: no estimate). */
+    references?: Pick<ReferenceStore, 'load'>,
+  ) {
+    this.estimator = references ? new PerformanceEstimator(labels, references) : null;
+  }
 
   windowSeconds(settings: CheckSettings): number {
     return settings.performance.windowSeconds;
@@ -48,11 +62,23 @@ export class PerformanceCheck implements CheckRunner {
       minLabels: settings.performance.minLabels,
       floors,
     });
+    const estimate = this.estimator
+      ? await this.estimator.estimate(version, settings.performance, window, evaluation.metrics)
+      : 'disabled';
+    const estimated = typeof estimate === 'string' ? null : estimate;
+    const decidedBy =
+      evaluation.status !== 'insufficient_data'
+        ? 'labels'
+        : estimated !== null && estimated.status !== 'insufficient_data'
+          ? 'estimate'
+          : null;
     return {
-      status: evaluation.status,
+      status: decidedBy === 'estimate' ? estimated!.status : evaluation.status,
       path: null,
       rows: joined.windowRows,
       summary: {
+        decidedBy,
+        estimated: estimated?.summary ?? { status: 'not_estimated', reason: estimate },
         labelledRows: evaluation.labelledRows,
         metrics: { ...evaluation.metrics },
         breaches: evaluation.breaches,
@@ -63,7 +89,7 @@ export class PerformanceCheck implements CheckRunner {
         // those of its sample (docs/checks.md).
         ...(await rawSampleNote(this.rawSample, version, window)),
       },
-      results: evaluation.results,
+      results: [...evaluation.results, ...(estimated?.results ?? [])],
     };
   }
 }

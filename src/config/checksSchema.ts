@@ -68,6 +68,19 @@ export const performanceCheckSchema = z.strictObject({
   /** Fewer labelled rows than this gives insufficient_data. */
   minLabels: z.number().int().min(1).optional(),
   floors: floorsSchema.optional(),
+  /**
+   * Label-free estimation (CBPE) from the window's scores, for binary
+   * classifiers whose reference carried `score` and `label` columns.
+   */
+  estimate: z
+    .strictObject({
+      enabled: z.boolean().optional(),
+      /** Half-width of the band around an estimate, in sampling errors. */
+      bandSigmas: z.number().min(0).max(10).optional(),
+      /** Fewer scored rows than this: no estimate (insufficient_data). */
+      minRows: z.number().int().min(1).optional(),
+    })
+    .optional(),
 });
 
 export const parityCheckSchema = z.strictObject({
@@ -133,6 +146,7 @@ export interface PerformanceCheckSettings {
   windowSeconds: number;
   minLabels: number;
   floors: z.output<typeof floorsSchema>;
+  estimate: { enabled: boolean; bandSigmas: number; minRows: number };
 }
 
 export interface ParityCheckSettings {
@@ -181,6 +195,9 @@ export const BUILT_IN_CHECKS = {
     minLabels: 100,
     // The article's training pipeline gates deployment at AUC >= 0.85.
     floors: { auc: 0.85 },
+    // Two sampling errors: about 95 % of windows' realised metrics fall in
+    // the band when the model's P(label | score) has not changed.
+    estimate: { enabled: true, bandSigmas: 2, minRows: 100 },
   },
   parity: {
     enabled: true,
@@ -243,6 +260,20 @@ export function resolveCheckSettings(
       windowSeconds: parseDuration(performance.window ?? builtIn.performance.window),
       minLabels: performance.minLabels ?? builtIn.performance.minLabels,
       floors: performance.floors ?? { ...builtIn.performance.floors },
+      estimate: {
+        enabled:
+          own?.performance?.estimate?.enabled ??
+          defaults?.performance?.estimate?.enabled ??
+          builtIn.performance.estimate.enabled,
+        bandSigmas:
+          own?.performance?.estimate?.bandSigmas ??
+          defaults?.performance?.estimate?.bandSigmas ??
+          builtIn.performance.estimate.bandSigmas,
+        minRows:
+          own?.performance?.estimate?.minRows ??
+          defaults?.performance?.estimate?.minRows ??
+          builtIn.performance.estimate.minRows,
+      },
     },
     parity: {
       enabled: parity.enabled ?? builtIn.parity.enabled,

@@ -340,6 +340,57 @@ function performanceRow(dashboard: DashboardBuilder): void {
         )
         .overrideByQuery('B', [{ id: 'custom.axisPlacement', value: 'right' }])
         .span(8),
+    )
+    .withPanel(
+      timeseries(
+        'Estimated ROC AUC (before labels)',
+        'ROC AUC estimated from the scores alone (CBPE, calibrated on the labelled reference), its band, and the realised AUC once labels arrive. A realised value outside the band means P(label | score) changed: concept drift, which the estimate cannot see.',
+      )
+        .unit('none')
+        .min(0)
+        .max(1)
+        .withTarget(
+          prometheusQuery(
+            'A',
+            `${METRICS.modelEstimatedPerformance.name}{${SELECTED}, metric="roc_auc"}`,
+            { legend: 'estimated ({{model_version}})' },
+          ),
+        )
+        .withTarget(
+          prometheusQuery(
+            'B',
+            `${METRICS.modelEstimatedPerformanceLower.name}{${SELECTED}, metric="roc_auc"}`,
+            { legend: 'band low ({{model_version}})' },
+          ),
+        )
+        .withTarget(
+          prometheusQuery(
+            'C',
+            `${METRICS.modelEstimatedPerformanceUpper.name}{${SELECTED}, metric="roc_auc"}`,
+            { legend: 'band high ({{model_version}})' },
+          ),
+        )
+        .withTarget(
+          prometheusQuery('D', selected(METRICS.modelAuc.name), {
+            legend: 'realised ({{model_version}})',
+          }),
+        )
+        .span(12),
+    )
+    .withPanel(
+      timeseries(
+        'Estimated accuracy, precision, recall, F1',
+        "Metrics at the version's threshold estimated from the scores alone, per performance check.",
+      )
+        .unit('none')
+        .min(0)
+        .max(1)
+        .withTarget(
+          prometheusQuery('A', selected(METRICS.modelEstimatedPerformance.name), {
+            legend: '{{metric}} ({{model_version}})',
+          }),
+        )
+        .span(12),
     );
 }
 

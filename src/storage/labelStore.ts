@@ -40,6 +40,30 @@ export class LabelStore {
    * the number of predictions in the window. A regressor logs its predicted
    * value as the score.
    */
+  /**
+   * The scores of the window's raw rows (all rows, or the kept sample), in
+   * no particular order: what label-free performance estimation reads.
+   */
+  async windowScores(
+    model: string,
+    version: string,
+    startMs: number,
+    endMs: number,
+  ): Promise<Float64Array> {
+    try {
+      // One float8[] value instead of a row per score: a million scores
+      // decode as one array, not a million row objects.
+      const { rows } = await this.pool.query<{ scores: number[] | null }>(
+        `SELECT array_agg(score) AS scores FROM predictions
+          WHERE model = $1 AND model_version = $2 AND ts >= $3 AND ts < $4 AND score IS NOT NULL`,
+        [model, version, new Date(startMs), new Date(endMs)],
+      );
+      return Float64Array.from(rows[0]?.scores ?? []);
+    } catch (error) {
+      throw translateDatabaseError(error);
+    }
+  }
+
   async labelledWindow(
     model: string,
     version: string,

@@ -250,6 +250,30 @@ export const METRICS = {
     'Root mean squared error of a regressor on the labelled rows of the latest performance check.',
     ['model', 'model_version'] as const,
   ),
+  modelEstimatedPerformance: metric(
+    'driftwatch_model_estimated_performance',
+    'gauge',
+    'Metric of a binary classifier estimated from the scores alone (CBPE, calibrated on the labelled reference) in the latest performance check; metric is accuracy, precision, recall, f1 or roc_auc. Set beside the realised driftwatch_model_* gauges once labels arrive.',
+    ['model', 'model_version', 'metric'] as const,
+  ),
+  modelEstimatedPerformanceLower: metric(
+    'driftwatch_model_estimated_performance_lower',
+    'gauge',
+    'Lower end of the band around driftwatch_model_estimated_performance (estimate − bandSigmas × sampling error).',
+    ['model', 'model_version', 'metric'] as const,
+  ),
+  modelEstimatedPerformanceUpper: metric(
+    'driftwatch_model_estimated_performance_upper',
+    'gauge',
+    'Upper end of the band around driftwatch_model_estimated_performance; a degraded estimate has this below the floor.',
+    ['model', 'model_version', 'metric'] as const,
+  ),
+  modelCalibrationError: metric(
+    'driftwatch_model_calibration_error',
+    'gauge',
+    'Expected calibration error of the raw scores on the labelled reference the estimate is calibrated on (0: scores are probabilities).',
+    ['model', 'model_version'] as const,
+  ),
   modelLabelledRows: metric(
     'driftwatch_model_labelled_rows',
     'gauge',

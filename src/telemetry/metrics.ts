@@ -90,6 +90,10 @@ export class Metrics {
   readonly modelMae = gauge(this.registry, 'modelMae');
   readonly modelRmse = gauge(this.registry, 'modelRmse');
   readonly modelLabelledRows = gauge(this.registry, 'modelLabelledRows');
+  readonly modelEstimatedPerformance = gauge(this.registry, 'modelEstimatedPerformance');
+  readonly modelEstimatedPerformanceLower = gauge(this.registry, 'modelEstimatedPerformanceLower');
+  readonly modelEstimatedPerformanceUpper = gauge(this.registry, 'modelEstimatedPerformanceUpper');
+  readonly modelCalibrationError = gauge(this.registry, 'modelCalibrationError');
   readonly parityMismatchRatio = gauge(this.registry, 'parityMismatchRatio');
   readonly parityMaxAbsDiff = gauge(this.registry, 'parityMaxAbsDiff');
   readonly parityRowsCheckedTotal = counter(this.registry, 'parityRowsCheckedTotal');

@@ -6,6 +6,7 @@
  */
 import type { RunResultView, RunView } from '../../core/run.js';
 import { categoryChart, histogramChart } from './charts.js';
+import { estimateSection } from './estimateSection.js';
 import {
   featureLabel,
   formatNumber,
@@ -352,7 +353,8 @@ function performanceSection(run: RunView): SafeHtml {
           })}
         </tbody>
       </table>
-    </div>`;
+    </div>
+    ${estimateSection(run)}`;
 }
 
 function allResults(results: RunResultView[]): SafeHtml {

@@ -1,0 +1,152 @@
+/**
+ * The label-free half of a performance run (CBPE): the window's scores,
+ * mapped through the calibration fitted on the version's labelled reference,
+ * give an expected confusion matrix and expected metrics with a band
+ * (drift/estimatedPerformance.ts). Realised metrics from the labels that
+ * have arrived are set beside each estimate.
+ */
+import type { PerformanceCheckSettings } from '../config/checksSchema.js';
+import type { StoredModelVersion } from '../core/model.js';
+import type { RunResult } from '../core/run.js';
+import {
+  decideEstimatedPerformance,
+  estimatedFloorsFromPerformance,
+  estimatePerformance,
+  ESTIMATED_METRICS,
+  MODEL_FEATURE,
+  type EstimatedMetricName,
+  type EstimatedPerformanceStatus,
+  type PerformanceMetrics,
+} from '../drift/index.js';
+import type { LabelStore } from '../storage/labelStore.js';
+import type { ReferenceStore } from '../storage/referenceStore.js';
+import type { CheckWindow } from './checkRunner.js';
+
+/** Why a run has no estimate, when it has none. */
+export type NoEstimateReason = 'disabled' | 'not_a_classifier' | 'no_labelled_reference';
+
+export interface PerformanceEstimateOutcome {
+  status: EstimatedPerformanceStatus;
+  /** `summary.estimated` of the run. */
+  summary: Record<string, unknown>;
+  /** One row per estimated metric, test `estimated_<metric>`. */
+  results: RunResult[];
+}
+
+/** The realised value of each estimated metric, from the labelled rows' metrics. */
+export function realisedBeside(
+  metrics: PerformanceMetrics,
+): Record<EstimatedMetricName, number | null> {
+  const precision = metrics.precision ?? null;
+  const recall = metrics.recall ?? null;
+  const f1 =
+    precision === null || recall === null
+      ? null
+      : precision + recall === 0
+        ? 0
+        : (2 * precision * recall) / (precision + recall);
+  return {
+    accuracy: metrics.accuracy ?? null,
+    precision,
+    recall,
+    f1,
+    roc_auc: metrics.auc ?? null,
+  };
+}
+
+export class PerformanceEstimator {
+  constructor(
+    private readonly labels: Pick<LabelStore, 'windowScores'>,
+    private readonly references: Pick<ReferenceStore, 'load'>,
+  ) {}
+
+  /**
+   * The estimate of one window, or why there is none. `realised` holds the
+   * metrics of the window's labelled rows (empty when too few labels).
+   */
+  async estimate(
+    version: StoredModelVersion,
+    settings: PerformanceCheckSettings,
+    window: CheckWindow,
+    realised: PerformanceMetrics,
+  ): Promise<PerformanceEstimateOutcome | NoEstimateReason> {
+    if (!settings.estimate.enabled) return 'disabled';
+    if (version.task !== 'binary_classification') return 'not_a_classifier';
+    const outcomes = (await this.references.load(version.model, version.version))?.outcomes;
+    if (!outcomes) return 'no_labelled_reference';
+    const scores = await this.labels.windowScores(
+      version.model,
+      version.version,
+      window.startMs,
+      window.endMs,
+    );
+    const estimated = estimatePerformance({
+      calibration: outcomes.calibration,
+      reference: { scores: outcomes.scores, labels: outcomes.labels },
+      scores,
+      threshold: version.threshold,
+      bandSigmas: settings.estimate.bandSigmas,
+      // Seeded by the window: a run repeated on the same window gives the same band.
+      seed: Math.floor(window.startMs / 1000) % 2_147_483_647,
+    });
+    const decision = decideEstimatedPerformance(
+      estimated,
+      estimatedFloorsFromPerformance(settings.floors),
+      settings.estimate.minRows,
+    );
+    const beside = realisedBeside(realised);
+    const floors = estimatedFloorsFromPerformance(settings.floors);
+    const insufficient = decision.status === 'insufficient_data';
+    const metrics = Object.fromEntries(
+      ESTIMATED_METRICS.map((name) => [
+        name,
+        { ...estimated.metrics[name], realised: beside[name], floor: floors[name] ?? null },
+      ]),
+    );
+    const results: RunResult[] = ESTIMATED_METRICS.map((name) => {
+      const metric = estimated.metrics[name];
+      const floor = floors[name];
+      const breached =
+        !insufficient && floor !== undefined && metric.upper !== null && metric.upper < floor;
+      return {
+        feature: MODEL_FEATURE,
+        test: `estimated_${name}`,
+        status:
+          insufficient || metric.estimate === null
+            ? 'insufficient_data'
+            : breached
+              ? 'drift'
+              : 'ok',
+        statistic: insufficient ? null : metric.estimate,
+        pValue: null,
+        adjustedPValue: null,
+        // The band is in summary.estimated.metrics; a row has no place for it.
+        effectSize: null,
+        drifted: breached,
+        nReference: outcomes.calibration.rows,
+        nCurrent: estimated.rows,
+        missingCurrent: 0,
+      };
+    });
+    return {
+      status: decision.status,
+      summary: {
+        status: decision.status,
+        rows: estimated.rows,
+        threshold: estimated.threshold,
+        bandSigmas: estimated.bandSigmas,
+        expectedConfusion: estimated.expectedConfusion,
+        sampling: estimated.sampling,
+        metrics,
+        breaches: decision.breaches,
+        unjudged: decision.unjudged,
+        calibration: {
+          rows: outcomes.calibration.rows,
+          positives: outcomes.calibration.positives,
+          expectedCalibrationError: outcomes.calibration.expectedCalibrationError,
+        },
+      },
+      results,
+    };
+  }
+}
