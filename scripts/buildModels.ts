@@ -4,7 +4,7 @@
  *
  *   models/demo-churn/1/model.onnx, model.json   logistic regression (scripts/trainLogistic.ts)
  *   models/demo-churn/2/model.onnx, model.json   boosted trees, the challenger (scripts/trainTrees.ts)
- *   models/demo-churn/reference.csv              the training rows' features + version 1's score,
+ *   models/demo-churn/reference.csv              the training rows' features + version 1's score + label,
  *                                                named by both manifests as their reference
  *
  * Nothing here reads the clock or Math.random, so a rebuild gives the same
@@ -95,9 +95,13 @@ async function prettyJson(value: unknown, file: string): Promise<Uint8Array> {
   return new TextEncoder().encode(text);
 }
 
-/** RFC 4180 CSV of the reference rows: the features, then `score`. */
+/**
+ * RFC 4180 CSV of the reference rows: the features, then `score` and the
+ * outcome `label` (churned): with both, the reference calibrates the
+ * performance estimate before labels arrive (docs/statistics.md).
+ */
 function referenceCsv(rows: readonly DemoRow[], scores: Float64Array): Uint8Array {
-  const header = [...NUMERIC_FEATURES, 'contract', 'payment_method', 'score'];
+  const header = [...NUMERIC_FEATURES, 'contract', 'payment_method', 'score', 'label'];
   const lines = [header.join(',')];
   rows.forEach((row, i) => {
     lines.push(
@@ -106,6 +110,7 @@ function referenceCsv(rows: readonly DemoRow[], scores: Float64Array): Uint8Arra
         row.contract,
         row.payment_method,
         scores[i]!.toFixed(6),
+        String(row.churned),
       ].join(','),
     );
   });

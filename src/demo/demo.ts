@@ -35,6 +35,7 @@ import {
 } from '../scoring/index.js';
 import { createLogger } from '../telemetry/logger.js';
 import { demoFeatures, demoRows, UNSEEN_PAYMENT_METHOD, type DemoShift } from './demoData.js';
+import { LabelFeed } from './labelFeed.js';
 
 export const DEMO_MODEL = 'demo-churn';
 export const DEMO_VERSION = '1';
@@ -52,6 +53,8 @@ const DRIFT_SHIFT: DemoShift = {
 };
 const SKEW_SHARE = 0.1;
 const SKEW_FACTOR = 10;
+/** Outcomes reach driftwatch this long after their predictions (weeks, for a real churn model). */
+const LABEL_DELAY_MS = 20_000;
 
 export type DemoPhase = 'normal' | 'drift' | 'drift+skew';
 
@@ -95,6 +98,7 @@ export interface DemoOutcome {
   /** Final on-demand runs: id and status. */
   finalDrift: RunView | undefined;
   finalParity: RunView | undefined;
+  finalPerformance: RunView | undefined;
 }
 
 /** Phase of the traffic at `fraction` (0–1) of the duration. */
@@ -123,8 +127,15 @@ export function demoConfig(options: {
             // phases change within a few runs.
             drift: { schedule: '*/10 * * * * *', window: '1m', minSamples: 200 },
             parity: { schedule: '*/10 * * * * *', window: '1m', sampleSize: 2_000 },
-            // The demo ships no labels.
-            performance: { enabled: false },
+            // Labels arrive LABEL_DELAY_MS late: the first runs can only
+            // estimate; later ones set the realised metrics beside. The floor
+            // sits under the demo model's held-out AUC (0.81).
+            performance: {
+              schedule: '*/10 * * * * *',
+              window: '1m',
+              minLabels: 200,
+              floors: { auc: 0.7 },
+            },
           },
         },
       },
@@ -195,7 +206,40 @@ function describeRun(run: RunView, baseUrl: string): string {
     const named = skewNamed(run);
     return `${how}parity run ${run.id}: status ${run.status}, ${count(s.mismatches)} of ${count(s.rowsChecked)} re-scored rows mismatch (${ratio} %)${named ? `; ${named}` : ''} — ${link}`;
   }
+  if (run.kind === 'performance') {
+    const auc = estimatedAuc(run);
+    return `${how}performance run ${run.id}: status ${run.status}${auc ? `, ${auc}` : ''} — ${link}`;
+  }
   return `${how}${run.kind} run ${run.id}: status ${run.status} — ${link}`;
+}
+
+/**
+ * A performance run's estimated ROC AUC with its band, and the realised AUC
+ * beside it once labels have arrived; null when the run has no estimate.
+ */
+export function estimatedAuc(run: RunView | undefined): string | null {
+  const estimated = run?.summary.estimated as
+    { metrics?: Record<string, Record<string, unknown>> } | undefined;
+  const auc = estimated?.metrics?.roc_auc;
+  const value = (key: string): number | null =>
+    typeof auc?.[key] === 'number' ? (auc[key] as number) : null;
+  const estimate = value('estimate');
+  if (estimate === null) return null;
+  const lower = value('lower');
+  const upper = value('upper');
+  const realised = value('realised');
+  const band =
+    lower === null || upper === null ? '' : ` (band ${lower.toFixed(3)}–${upper.toFixed(3)})`;
+  const labelled = run?.summary.labelledRows;
+  const outside =
+    realised !== null && lower !== null && upper !== null && (realised < lower || realised > upper)
+      ? ' — outside the band: P(label | score) moved (concept drift, or scores computed wrongly)'
+      : '';
+  return `estimated AUC ${estimate.toFixed(3)}${band}, ${
+    realised === null
+      ? 'no labels yet'
+      : `realised ${realised.toFixed(3)} on ${typeof labelled === 'number' ? labelled : '?'} labels${outside}`
+  }`;
 }
 
 /** The simulated serving pod: scores with the demo model and ships each prediction. */
@@ -207,6 +251,8 @@ class ServingPod {
     private readonly loaded: LoadedModel,
     private readonly version: StoredModelVersion,
     private readonly shipper: LogShipper,
+    /** Where each prediction's outcome waits until it is due. */
+    private readonly labels: LabelFeed,
   ) {}
 
   async serve(phase: DemoPhase): Promise<void> {
@@ -231,13 +277,16 @@ class ServingPod {
     const inputs = assembleInputs(plan, featureRows);
     const scores = await this.loaded.score(inputs);
     const latencyMs = (performance.now() - startedMs) / fed.length;
-    const timestamp = new Date().toISOString();
+    const nowMs = Date.now();
+    const timestamp = new Date(nowMs).toISOString();
     inputs.rowIndex.forEach((row, i) => {
       const score = scores[i]!;
+      const requestId = `demo-${this.tick}-${row}`;
+      this.labels.add(requestId, rows[row]!.churned, nowMs);
       this.shipper.log({
         model: DEMO_MODEL,
         model_version: DEMO_VERSION,
-        request_id: `demo-${this.tick}-${row}`,
+        request_id: requestId,
         timestamp,
         features: logged[row],
         score,
@@ -325,12 +374,28 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
 
     const loaded = await sessions.get(DEMO_MODEL, DEMO_VERSION, version.onnx);
     shipper = createLogShipper({ url: baseUrl, batchSize: 500, flushIntervalMs: 500 });
-    const pod = new ServingPod(loaded, version, shipper);
+    const labels = new LabelFeed(LABEL_DELAY_MS);
+    const pod = new ServingPod(loaded, version, shipper, labels);
+    let labelsSent = 0;
+    const sendDueLabels = async (): Promise<void> => {
+      const due = labels.due(Date.now());
+      if (due.length === 0) return;
+      await api(`${baseUrl}/v1/labels`, {
+        method: 'POST',
+        body: JSON.stringify(due.map((label) => ({ model: DEMO_MODEL, ...label }))),
+      });
+      labelsSent += due.length;
+    };
     const durationMs = options.durationSeconds * 1000;
     say(
       `serving pod: scoring ${(ROWS_PER_TICK * 1000) / TICK_MS} predictions/s with ${DEMO_MODEL} v${DEMO_VERSION} (onnxruntime) and shipping them with driftwatch/client, for ${options.durationSeconds}s`,
     );
-    say(`checks: drift and parity every 10 s on a 1-minute window (first runs may lack data)`);
+    say(
+      `checks: drift, parity and performance every 10 s on a 1-minute window (first runs may lack data)`,
+    );
+    say(
+      `labels: each prediction's outcome reaches POST /v1/labels ${LABEL_DELAY_MS / 1000} s late; until then the performance runs estimate AUC from the scores alone`,
+    );
 
     // Scheduled runs are reported as they land, through the API.
     const seen = new Set<number>();
@@ -377,6 +442,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
         }
         try {
           await pod.serve(current);
+          await sendDueLabels();
         } catch (error) {
           failures += 1;
           if (failures <= 3)
@@ -398,9 +464,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     );
     await reportNewRuns().catch(() => undefined);
 
+    say(`labels: ${labelsSent} outcomes posted so far, ${labels.size} still on their way`);
     say('final checks on demand (POST /v1/models/demo-churn/checks/<kind>/run):');
     const final: Partial<Record<CheckKind, RunView>> = {};
-    for (const kind of ['drift', 'parity'] as const) {
+    for (const kind of ['drift', 'parity', 'performance'] as const) {
       const body = await api<{ runs: RunView[] }>(
         `${baseUrl}/v1/models/${DEMO_MODEL}/checks/${kind}/run?version=${DEMO_VERSION}`,
         { method: 'POST' },
@@ -432,6 +499,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
       parityDegraded: runs.some((run) => run.kind === 'parity' && run.status === 'degraded'),
       finalDrift: final.drift,
       finalParity: final.parity,
+      finalPerformance: final.performance,
     };
     for (const line of summaryLines(outcome)) print(line);
     const keep = options.keepServingUntil;
@@ -458,9 +526,9 @@ export function skewNamed(run: RunView | undefined): string | null {
 
 /** The summary table and verdicts. */
 export function summaryLines(outcome: DemoOutcome): string[] {
-  const lines = ['', 'summary of the runs', '', '  kind      status              runs'];
+  const lines = ['', 'summary of the runs', '', '  kind         status              runs'];
   for (const { kind, status, count } of outcome.runCounts) {
-    lines.push(`  ${kind.padEnd(10)}${status.padEnd(20)}${String(count).padStart(4)}`);
+    lines.push(`  ${kind.padEnd(13)}${status.padEnd(20)}${String(count).padStart(4)}`);
   }
   lines.push('');
   lines.push(
@@ -481,6 +549,12 @@ export function summaryLines(outcome: DemoOutcome): string[] {
         : `  serving skew named: NO — expected monthly_charges ×${SKEW_FACTOR} in the final parity run`,
     );
   }
+  const auc = estimatedAuc(outcome.finalPerformance);
+  lines.push(
+    auc
+      ? `  performance before labels: ${auc} (final performance run ${outcome.finalPerformance?.id ?? '-'})`
+      : '  performance before labels: NO estimate — expected the labelled reference to calibrate one',
+  );
   lines.push(
     `  ${outcome.predictionsShipped} predictions stored; runs at ${outcome.url}/models/${DEMO_MODEL}/versions/${DEMO_VERSION} (web UI) and ${outcome.url}/v1/models/${DEMO_MODEL}/runs (JSON)`,
   );

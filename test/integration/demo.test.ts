@@ -48,13 +48,20 @@ describe('driftwatch demo', () => {
     expect(stdout).toMatch(/phase drift: tenure_months shifts/);
     expect(stdout).toMatch(/phase drift \+ serving skew/);
     expect(stdout).toMatch(/summary of the runs/);
-    expect(stdout).toMatch(/^ {2}drift {5}drift +\d+$/m);
-    expect(stdout).toMatch(/^ {2}parity {4}degraded +\d+$/m);
+    expect(stdout).toMatch(/^ {2}drift {8}drift +\d+$/m);
+    expect(stdout).toMatch(/^ {2}parity {7}degraded +\d+$/m);
     expect(stdout).toMatch(/drift detected: yes/);
     expect(stdout).toMatch(/parity failures detected: yes, degraded/);
     // The final parity run's skew attribution names the injected skew and its factor.
     expect(stdout).toMatch(
       /serving skew named: monthly_charges looks served ×10 \(reproduces \d+ % of /,
+    );
+    // Performance runs estimated AUC before labels came, then set the realised AUC beside it.
+    expect(stdout).toMatch(
+      /performance run \d+: status \w+, estimated AUC 0\.\d{3} .*no labels yet/,
+    );
+    expect(stdout).toMatch(
+      /performance before labels: estimated AUC 0\.\d{3} \(band 0\.\d{3}–\d\.\d{3}\), realised 0\.\d{3} on \d+ labels/,
     );
   }, 170_000);
 });

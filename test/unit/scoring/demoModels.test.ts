@@ -126,19 +126,20 @@ describe('demo model build', () => {
     ]);
   });
 
-  it('writes reference rows with every feature and the version 1 score', () => {
+  it('writes reference rows with every feature, the version 1 score and the outcome', () => {
     const lines = decodeText(build.files.get(`${DEMO_MODEL}/reference.csv`))
       .trimEnd()
       .split('\n');
     expect(lines[0]).toBe(
-      'tenure_months,monthly_charges,support_calls,total_charges,contract,payment_method,score',
+      'tenure_months,monthly_charges,support_calls,total_charges,contract,payment_method,score,label',
     );
     expect(lines.length - 1).toBe(5_000);
     for (const line of lines.slice(1, 50)) {
       const cells = line.split(',');
-      expect(cells).toHaveLength(7);
+      expect(cells).toHaveLength(8);
       expect(Number(cells[6])).toBeGreaterThan(0);
       expect(Number(cells[6])).toBeLessThan(1);
+      expect(['0', '1']).toContain(cells[7]);
     }
   });
 
