@@ -221,8 +221,10 @@ export function estimatedAuc(run: RunView | undefined): string | null {
   const estimated = run?.summary.estimated as
     { metrics?: Record<string, Record<string, unknown>> } | undefined;
   const auc = estimated?.metrics?.roc_auc;
-  const value = (key: string): number | null =>
-    typeof auc?.[key] === 'number' ? (auc[key] as number) : null;
+  const value = (key: string): number | null => {
+    const found = auc?.[key];
+    return typeof found === 'number' ? found : null;
+  };
   const estimate = value('estimate');
   if (estimate === null) return null;
   const lower = value('lower');
