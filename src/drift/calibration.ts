@@ -16,7 +16,7 @@
  *
  * Pure: no clock, no randomness, no I/O.
  */
-import { fitIsotonic, predictSorted } from '../stats/index.js';
+import { fitIsotonic, interpolateIsotonic } from '../stats/index.js';
 import { PerformanceInputError } from './performance.js';
 
 /** One equal-width bin of the reliability table. */
@@ -209,5 +209,5 @@ export function calibratedProbability(calibration: Calibration, score: number): 
       score,
     );
   }
-  return predictSorted(calibration.isotonic.x, calibration.isotonic.y, score);
+  return interpolateIsotonic(calibration.isotonic.x, calibration.isotonic.y, score);
 }

@@ -71,4 +71,4 @@ export {
   type ThresholdClassification,
   type RegressionErrors,
 } from './classification.js';
-export { fitIsotonic, predictIsotonic, predictSorted, type IsotonicFit } from './isotonic.js';
+export { fitIsotonic, predictIsotonic, interpolateIsotonic, type IsotonicFit } from './isotonic.js';

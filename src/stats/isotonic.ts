@@ -207,14 +207,18 @@ function poolAdjacentViolators(values: Float64Array, weights: Float64Array): Flo
  */
 export function predictIsotonic(fit: IsotonicFit, value: number): number {
   assertFiniteNumber('value', value);
-  return predictSorted(fit.x, fit.y, value);
+  return interpolateIsotonic(fit.x, fit.y, value);
 }
 
 /**
  * {@link predictIsotonic} without input checks, on any array-like
  * thresholds (callers that predict a million values validate once).
  */
-export function predictSorted(xs: ArrayLike<number>, ys: ArrayLike<number>, value: number): number {
+export function interpolateIsotonic(
+  xs: ArrayLike<number>,
+  ys: ArrayLike<number>,
+  value: number,
+): number {
   const last = xs.length - 1;
   if (value <= xs[0]!) return ys[0]!;
   if (value >= xs[last]!) return ys[last]!;
