@@ -16,39 +16,13 @@
  *
  * Pure: no clock, no randomness, no I/O.
  */
+import type { Calibration, ReliabilityBin } from '../core/calibration.js';
 import { fitIsotonic, interpolateIsotonic } from '../stats/index.js';
 import { PerformanceInputError } from './performance.js';
 
-/** One equal-width bin of the reliability table. */
-export interface ReliabilityBin {
-  /** Bin edges; a score equal to an interior edge falls in the lower bin (as numpy's searchsorted). */
-  lower: number;
-  upper: number;
-  /** Reference rows whose score falls in the bin. */
-  count: number;
-  /** Mean score of those rows; null for an empty bin. */
-  meanScore: number | null;
-  /** Share of those rows labelled 1; null for an empty bin. */
-  observedRate: number | null;
-}
-
-/** A calibration fitted on the reference; JSON-serialisable as is. */
-export interface Calibration {
-  /** Thresholds of the isotonic fit, x strictly increasing, y non-decreasing in [0, 1]. */
-  isotonic: { x: number[]; y: number[] };
-  /** Every bin, empty ones included; null when a score lies outside [0, 1]. */
-  reliability: ReliabilityBin[] | null;
-  /**
-   * Σ count·|observedRate − meanScore| / rows over the non-empty bins: how far,
-   * on average over the reference rows, a raw score is from the rate it
-   * claims. Null with `reliability`.
-   */
-  expectedCalibrationError: number | null;
-  /** Reference rows the calibration was fitted on. */
-  rows: number;
-  /** Of which labelled 1. */
-  positives: number;
-}
+// The shapes live in core: storage keeps a calibration with the reference
+// profile, and storage may not import drift.
+export type { Calibration, ReliabilityBin };
 
 export interface BuildCalibrationOptions {
   /** Equal-width bins of the reliability table (an integer ≥ 1); default 10. */
