@@ -212,6 +212,37 @@ describe('web UI', () => {
     await page.close();
   });
 
+  it("sets a performance run's estimated metrics and band beside the realised ones", async () => {
+    // The last step's outcomes arrive; the reference (with labels) calibrates the estimate.
+    const outcomes = demoRows(600, 505, DRIFT).map((row, i) => ({
+      model: MODEL,
+      request_id: `ui-5-${i}`,
+      label: row.churned,
+    }));
+    expect((await call(t.url, '/v1/labels', { body: outcomes })).status).toBe(200);
+    const response = await call<{ runs: RunView[] }>(
+      t.url,
+      `/v1/models/${MODEL}/checks/performance/run?version=1&window=15m`,
+      { method: 'POST' },
+    );
+    expect(response.status).toBe(200);
+    const performanceRun = response.body.runs[0]!;
+    expect(performanceRun.summary.decidedBy).toBe('labels');
+    const { page, errors } = await open(
+      `${t.url}/runs/${performanceRun.id}`,
+      'performance-run.png',
+    );
+    expect(await page.locator('h2', { hasText: 'Estimated performance' }).count()).toBe(1);
+    const auc = page.locator('tr', { has: page.locator('th', { hasText: 'ROC AUC' }) });
+    const cells = await auc.locator('td').allTextContents();
+    // Estimated, band, realised: numbers, the band a range, the realised value present.
+    expect(Number(cells[0])).toBeGreaterThan(0.5);
+    expect(cells[1]).toMatch(/^0\.\d+ – 0\.\d+$/);
+    expect(Number(cells[2])).toBeGreaterThan(0.5);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('writes the same run page as one standalone file with driftwatch report', async () => {
     const file = path.join(OUT, 'report.html');
     const { stdout } = await run(

@@ -47,6 +47,22 @@ function metricView(value: unknown): MetricView {
   };
 }
 
+/** Whether the realised value, once known, lies outside the estimate's band. */
+function outsideBand(m: MetricView): boolean {
+  return (
+    m.realised !== null &&
+    m.lower !== null &&
+    m.upper !== null &&
+    (m.realised < m.lower || m.realised > m.upper)
+  );
+}
+
+function verdict(m: MetricView, below: boolean, off: boolean): SafeHtml | string {
+  if (below) return statusBadge('degraded', 'band below floor');
+  if (off) return statusBadge('drift', 'realised outside band');
+  return m.floor === null ? '' : statusBadge('ok', 'ok');
+}
+
 export function estimateSection(run: RunView): SafeHtml {
   const estimated = run.summary.estimated as Record<string, unknown> | undefined;
   if (estimated === undefined) return html``;
@@ -62,6 +78,9 @@ export function estimateSection(run: RunView): SafeHtml {
   const metrics = (estimated.metrics ?? {}) as Record<string, unknown>;
   const calibration = (estimated.calibration ?? {}) as Record<string, unknown>;
   const decidedBy = run.summary.decidedBy;
+  const outside = Object.keys(METRIC_WORDS).filter((name) =>
+    outsideBand(metricView(metrics[name])),
+  );
   return html`<h2>Estimated performance</h2>
     <p class="note">
       Estimated from the scores of ${String(numberOrNull(estimated.rows) ?? 0)} rows, calibrated on
@@ -70,6 +89,15 @@ export function estimateSection(run: RunView): SafeHtml {
       The band is ±${formatNumber(numberOrNull(estimated.bandSigmas))} sampling errors.
       ${decidedBy === 'estimate' ? 'Too few labels yet: the estimate decides this run.' : decidedBy === 'labels' ? 'The labels decide this run; the estimate stands beside them.' : ''}
     </p>
+    ${
+      outside.length > 0
+        ? html`<p class="note alarm">
+            Realised outside the band: ${outside.map((name) => METRIC_WORDS[name]).join(', ')}. The
+            scores no longer mean what they meant on the reference — P(label | score) moved: concept
+            drift, or scores computed wrongly (see the parity runs).
+          </p>`
+        : ''
+    }
     <div class="table-wrap">
       <table>
         <caption class="visually-hidden">
@@ -89,17 +117,18 @@ export function estimateSection(run: RunView): SafeHtml {
           ${Object.entries(METRIC_WORDS).map(([name, words]) => {
             const m = metricView(metrics[name]);
             const below = m.floor !== null && m.upper !== null && m.upper < m.floor;
+            const off = outsideBand(m);
             const band =
               m.lower === null || m.upper === null
                 ? '–'
                 : `${formatNumber(m.lower)} – ${formatNumber(m.upper)}`;
-            return html`<tr${below ? html` class="drifted"` : ''}>
+            return html`<tr${below || off ? html` class="drifted"` : ''}>
               <th scope="row">${words}</th>
               <td class="num">${formatNumber(m.estimate)}</td>
               <td class="num">${band}</td>
               <td class="num">${m.realised === null ? 'no labels yet' : formatNumber(m.realised)}</td>
               <td class="num">${formatNumber(m.floor)}</td>
-              <td>${m.floor === null ? '' : statusBadge(below ? 'degraded' : 'ok', below ? 'band below floor' : 'ok')}</td>
+              <td>${verdict(m, below, off)}</td>
             </tr>`;
           })}
         </tbody>

@@ -348,7 +348,8 @@ function performanceSection(run: RunView): SafeHtml {
         </thead>
         <tbody>
           ${Object.entries(metrics).map(([name, value]) => {
-            const breached = breaches.includes(name);
+            // Breach lines read "<metric> <value> < floor <floor>".
+            const breached = breaches.some((line) => line.startsWith(`${name} `));
             return html`<tr${breached ? html` class="drifted"` : ''}><th scope="row">${name}</th><td class="num">${formatNumber(value as number)}</td><td class="num">${formatNumber(floors[name] as number)}</td><td>${statusBadge(breached ? 'degraded' : 'ok', breached ? 'below floor' : 'ok')}</td></tr>`;
           })}
         </tbody>
