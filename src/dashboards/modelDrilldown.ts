@@ -390,7 +390,21 @@ function performanceRow(dashboard: DashboardBuilder): void {
             legend: '{{metric}} ({{model_version}})',
           }),
         )
-        .span(12),
+        .span(8),
+    )
+    .withPanel(
+      timeseries(
+        'Calibration error of the reference scores',
+        'Expected calibration error of the raw scores on the labelled reference the estimate is calibrated on: 0 when scores are already probabilities. The estimate corrects it with an isotonic map; a large value says the raw scores should not be read as probabilities.',
+      )
+        .unit('none')
+        .min(0)
+        .withTarget(
+          prometheusQuery('A', selected(METRICS.modelCalibrationError.name), {
+            legend: 'ECE ({{model_version}})',
+          }),
+        )
+        .span(4),
     );
 }
 
