@@ -89,3 +89,9 @@ export {
   type CategoricalSnapshot,
   type CategoryShare,
 } from './distributionSnapshot.js';
+export {
+  evaluateSegmentDrift,
+  type SegmentDrift,
+  type SegmentDriftReport,
+  type SegmentWindow,
+} from './segments.js';

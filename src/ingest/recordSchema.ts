@@ -4,17 +4,20 @@
  * then checked against the model version's own schema in validateRecord.ts.
  */
 import { z } from 'zod';
+import { TAG_KEY_PATTERN } from '../core/segments.js';
 
 export const TRACEPARENT_PATTERN = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /** Tags: free string labels a serving pod attaches to a record (pod, country, …), for segments. */
-export const TAG_KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+export { TAG_KEY_PATTERN };
 export const MAX_TAGS = 16;
 export const MAX_TAG_VALUE_LENGTH = 256;
 
 export const tagsSchema = z
   .record(
-    z.string().regex(TAG_KEY_PATTERN, 'a tag key: a letter or _, then up to 63 of A-Z a-z 0-9 _ . -'),
+    z
+      .string()
+      .regex(TAG_KEY_PATTERN, 'a tag key: a letter or _, then up to 63 of A-Z a-z 0-9 _ . -'),
     z.string().min(1).max(MAX_TAG_VALUE_LENGTH),
   )
   .refine((tags) => Object.keys(tags).length <= MAX_TAGS, `at most ${MAX_TAGS} tags`)

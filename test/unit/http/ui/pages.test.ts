@@ -25,6 +25,7 @@ function result(feature: string, test: string, drifted: boolean) {
     n_reference: 100,
     n_current: 100,
     missing_current: 0,
+    segment: null as string | null,
   };
 }
 
