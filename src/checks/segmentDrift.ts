@@ -178,7 +178,15 @@ export async function evaluateSegments(input: {
       if (value === OTHER_SEGMENT && position === plan.values.length - 1 && columns.rows === 0) {
         return [];
       }
-      return [{ by: plan.spec.by, value, current: columns.window() }];
+      const source = segmentSource(plan.spec.by);
+      return [
+        {
+          by: plan.spec.by,
+          value,
+          current: columns.window(),
+          slicedFeature: source.kind === 'feature' ? source.name : undefined,
+        },
+      ];
     }),
   );
   const report = evaluateSegmentDrift(reference, windows, input.policy);

@@ -13,7 +13,8 @@
  * window's report is a family of its own and is not changed by segments.
  *
  * A segment with fewer than `minSamples` rows is `insufficient_data` and not
- * tested (it adds nothing to the family). The score is not tested per segment.
+ * tested (it adds nothing to the family). The score is not tested per segment,
+ * nor the feature a segment is sliced on (constant within it by construction).
  */
 import type { ReferenceProfile } from '../core/referenceProfile.js';
 import { segmentLabel } from '../core/segments.js';
@@ -39,6 +40,11 @@ export interface SegmentWindow {
   /** A frequent value, `__missing__` or `__other__`. */
   value: string;
   current: CollectedWindow;
+  /**
+   * The feature the segment is sliced on, when `by` is a feature: not tested
+   * in its own segments, where it is constant by construction.
+   */
+  slicedFeature?: string | undefined;
 }
 
 export interface SegmentDrift {
@@ -70,9 +76,11 @@ function segmentFeatureRows(
   reference: ReferenceProfile,
   current: CollectedWindow,
   policy: DriftPolicy,
+  slicedFeature: string | undefined,
 ): KindedFeatureRows[] {
   const { features, rows } = current;
-  return reference.features.map((profile) => {
+  const profiles = reference.features.filter((profile) => profile.name !== slicedFeature);
+  return profiles.map((profile) => {
     const column = Object.hasOwn(features, profile.name) ? features[profile.name]! : undefined;
     if (column !== undefined && column.kind !== profile.kind) {
       throw new DriftColumnError(
@@ -109,7 +117,7 @@ export function evaluateSegmentDrift(
   const tested = segments.map((segment) =>
     segment.current.rows < policy.minSamples
       ? null
-      : segmentFeatureRows(reference, segment.current, policy),
+      : segmentFeatureRows(reference, segment.current, policy, segment.slicedFeature),
   );
   const all = tested.flatMap((rows) => rows ?? []);
   decideFamily(

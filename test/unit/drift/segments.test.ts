@@ -128,6 +128,27 @@ describe('evaluateSegmentDrift', () => {
     expect(ks.adjustedPValue).toBeGreaterThanOrEqual(ks.pValue!);
   });
 
+  it('does not test the feature a segment is sliced on', () => {
+    const random = createRandom(5);
+    const profile = reference(random, 1_000);
+    const current = segmentWindow(random, 300);
+    // Sliced on d: the segment holds one value of d only.
+    (current.features as Record<string, unknown>).d = {
+      kind: 'categorical',
+      counts: { x: 300 },
+      n: 300,
+      missing: 0,
+    };
+    const report = evaluateSegmentDrift(
+      profile,
+      [{ by: 'd', value: 'x', current, slicedFeature: 'd' }],
+      { ksMethod: 'asymp' },
+    );
+    expect(report.segments[0]!.features.map((f) => f.feature)).toEqual(['a', 'b', 'c', 'e']);
+    expect(report.familySize).toBe(4);
+    expect(report.segments[0]!.status).toBe('ok');
+  });
+
   it('does not test a segment below minSamples, and leaves it out of the family', () => {
     const random = createRandom(3);
     const profile = reference(random, 1_000);
