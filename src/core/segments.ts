@@ -39,3 +39,34 @@ export function segmentSource(by: string): SegmentSource {
 export function segmentLabel(by: string, value: string): string {
   return `${by}=${value}`;
 }
+
+/**
+ * The segment of each row of one `by`: its value when among the `top` most
+ * frequent (ties by value; a missing value as MISSING_SEGMENT, ranked like
+ * any other), else OTHER_SEGMENT. Returns the segments in rank order
+ * (OTHER_SEGMENT last, only when some row falls there) and each row's index
+ * into them.
+ */
+export function rankSegments(
+  values: readonly (string | null)[],
+  top: number,
+): { segments: string[]; rowSegment: Int32Array } {
+  const counts = new Map<string, number>();
+  for (const value of values) {
+    const key = value ?? MISSING_SEGMENT;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const ranked = [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .slice(0, top)
+    .map(([value]) => value);
+  const position = new Map(ranked.map((value, i) => [value, i]));
+  const rowSegment = new Int32Array(values.length);
+  let other = false;
+  values.forEach((value, row) => {
+    const at = position.get(value ?? MISSING_SEGMENT);
+    if (at === undefined) other = true;
+    rowSegment[row] = at ?? ranked.length;
+  });
+  return { segments: other ? [...ranked, OTHER_SEGMENT] : ranked, rowSegment };
+}

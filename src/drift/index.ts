@@ -95,3 +95,4 @@ export {
   type SegmentDriftReport,
   type SegmentWindow,
 } from './segments.js';
+export { evaluatePerformanceSegments, type PerformanceSegment } from './performanceSegments.js';

@@ -52,15 +52,24 @@ type FieldHandler = (chunk: CopyChunk, offset: number, length: number) => void;
 
 const WHERE = 'model = $1 AND model_version = $2 AND ts >= $3 AND ts < $4';
 
-/** `query.segments[i]` as an SQL expression; a tag key is quoted by `quote` (COPY takes no parameters). */
-function segmentExpression(column: SegmentColumn, quote: (text: string) => string): string {
+/**
+ * A segment column as an SQL expression on `predictions` (aliased `table`
+ * when given); a tag key is quoted by `quote` (a bind parameter, or a
+ * literal where COPY takes none).
+ */
+export function segmentExpression(
+  column: SegmentColumn,
+  quote: (text: string) => string,
+  table?: string,
+): string {
+  const prefix = table === undefined ? '' : `${table}.`;
   if (column.kind === 'categorical') {
     if (!Number.isSafeInteger(column.slot) || column.slot < 0) {
       throw new RangeError(`segment slot ${column.slot} is not a position`);
     }
-    return `cat_values[${column.slot + 1}]`;
+    return `${prefix}cat_values[${column.slot + 1}]`;
   }
-  return `tags ->> ${quote(column.key)}`;
+  return `${prefix}tags ->> ${quote(column.key)}`;
 }
 
 /**

@@ -134,7 +134,9 @@ describe('segments', () => {
       spreadMs: 50 * 60_000,
     }).map((record, i) => ({
       ...record,
-      tags: { pod: i >= plain.length ? 'pod-3' : `pod-${[0, 1, 2, 4, 5, 6, 7, 8, 9][i % 9]}` },
+      tags: {
+        pod: i >= plain.length ? 'pod-3' : `pod-${[0, 1, 2, 4, 5, 6, 7, 8, 9][i % 9]}`,
+      },
     }));
     await postAll(t.url, records);
 
@@ -195,6 +197,40 @@ describe('segments', () => {
         'driftwatch_feature_drifted{model="seg",model_version="1",feature="tenure_months"}',
       ),
     ).toBe(0);
+
+    // Realised performance per segment: labels agree with the decision
+    // everywhere but on pod-3, where they are flipped.
+    const truth = records.map((record) => {
+      const decided = ((record as Record<string, unknown>).score as number) >= 0.5 ? 1 : 0;
+      return {
+        model: 'seg',
+        request_id: (record as Record<string, unknown>).request_id as string,
+        label: record.tags.pod === 'pod-3' ? 1 - decided : decided,
+      };
+    });
+    for (let i = 0; i < truth.length; i += 2000) {
+      expect((await call(t.url, '/v1/labels', { body: truth.slice(i, i + 2000) })).status).toBe(
+        200,
+      );
+    }
+    const performance = await call<{ runs: RunView[] }>(
+      t.url,
+      '/v1/models/seg/checks/performance/run?version=1&window=1h',
+      { method: 'POST' },
+    );
+    expect(performance.status).toBe(200);
+    const perSegment = performance.body.runs[0]!.summary.segments as unknown as {
+      segment: string;
+      labelledRows: number;
+      metrics: { accuracy?: number };
+    }[];
+    const pods = perSegment.filter((s) => s.segment.startsWith('tag:pod='));
+    expect(pods).toHaveLength(10);
+    for (const pod of pods) {
+      expect(pod.metrics.accuracy, pod.segment).toBe(pod.segment === 'tag:pod=pod-3' ? 0 : 1);
+    }
+    expect(pods.find((s) => s.segment === 'tag:pod=pod-3')!.labelledRows).toBe(300);
+    expect(perSegment.filter((s) => s.segment.startsWith('region='))).toHaveLength(3);
   });
 
   it('keeps results, summary and metric series at top + 1 with 10,000 distinct tag values; a segment that leaves the top loses its series', async () => {
