@@ -301,6 +301,38 @@ describe('segments', () => {
     ).toBe(false);
   });
 
+  it('reads the raw sample of a sampled window and says so', async () => {
+    const configFile = path.join(dir, 'driftwatch.yaml');
+    const sampled = await startTestService({
+      configFile,
+      env: { DRIFTWATCH_RAW_FIXED_FRACTION: '0.25' },
+    });
+    try {
+      await register(sampled.url, 'seg');
+      const records = predictionRecords(churnRows(4_000, 31), {
+        model: 'seg',
+        version: '1',
+        idPrefix: 'sampled',
+        nowMs: Date.now(),
+        spreadMs: 20 * 60_000,
+      }).map((record, i) => ({ ...record, tags: { pod: `pod-${i % 2}` } }));
+      await postAll(sampled.url, records);
+      const run = await runDrift(sampled.url, 'seg');
+      expect(run.error).toBeNull();
+      // The whole window from the minute summaries (every record)…
+      expect(run.summary.path).toBe('summaries');
+      // …the segments from the raw rows kept: about a quarter.
+      expect(run.summary.segmentRows).toBe('sample');
+      expect(run.summary.sampleFraction).toBe(0.25);
+      const pods = (run.summary.segments ?? []).filter((s) => s.by === 'tag:pod');
+      const read = pods.reduce((sum, s) => sum + s.rows, 0);
+      expect(read).toBeGreaterThan(700);
+      expect(read).toBeLessThan(1_300);
+    } finally {
+      await sampled.close();
+    }
+  });
+
   it('fails the run with a clear error when a segment names a numeric or unknown feature', async () => {
     const numeric = await runDrift(t.url, 'segnum');
     expect(numeric.status).toBe('error');
