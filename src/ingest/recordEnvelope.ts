@@ -213,10 +213,6 @@ export function parseEnvelope(
   }
   const textProblem = checkEnvelopeText(raw.index, object, limits);
   if (textProblem) return textProblem;
-  if (object.tags !== undefined) {
-    const problem = tagsProblem(object.tags);
-    if (problem) return reject(raw.index, problem.code, problem.message);
-  }
   // The record is used as parsed: for a valid envelope zod's output is a
   // copy with the same fields and values.
   if (isValidEnvelope(object)) return { ok: true, value: object as PredictionRecord };

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { TAG_KEY_PATTERN } from '../core/segments.js';
+import { unstorableReason } from './textCheck.js';
 
 export const TRACEPARENT_PATTERN = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
@@ -18,7 +19,11 @@ export const tagsSchema = z
     z
       .string()
       .regex(TAG_KEY_PATTERN, 'a tag key: a letter or _, then up to 63 of A-Z a-z 0-9 _ . -'),
-    z.string().min(1).max(MAX_TAG_VALUE_LENGTH),
+    z
+      .string()
+      .min(1)
+      .max(MAX_TAG_VALUE_LENGTH)
+      .refine((value) => unstorableReason(value) === null, 'not storable as text'),
   )
   .refine((tags) => Object.keys(tags).length <= MAX_TAGS, `at most ${MAX_TAGS} tags`)
   .describe(
