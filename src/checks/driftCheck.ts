@@ -118,6 +118,7 @@ export class DriftCheck implements CheckRunner {
             window,
             policy: settings.drift.policy,
             rawSample: this.rawSample,
+            rowLimit: settings.drift.exactLimit,
           })
         : null;
     // A drift found only in a segment makes the run `drift` too.

@@ -125,8 +125,13 @@ export interface SegmentEvaluation {
     }[];
     /** Decisive tests corrected together across features × segments. */
     segmentFamilySize: number;
-    /** `all`: every record of the window; `sample`: the raw sample the window holds. */
+    /**
+     * `all`: every record of the window; `sample`: the raw sample the window
+     * holds (`sampleFraction`), and/or a hash sample of it read because the
+     * window holds more raw rows than `exactLimit` (`segmentReadFraction`).
+     */
     segmentRows: 'all' | 'sample';
+    segmentReadFraction?: number;
   } & RawSampleNote;
 }
 
@@ -140,6 +145,12 @@ export async function evaluateSegments(input: {
   window: CheckWindow;
   policy: DriftCheckSettings['policy'];
   rawSample: RawSampleLookup | undefined;
+  /**
+   * Most raw rows to read (`drift.exactLimit`): a larger window is read as a
+   * hash sample of about this many rows, so that a segmented run's memory
+   * stays bounded (every `by` holds its own copy of the values).
+   */
+  rowLimit: number;
 }): Promise<SegmentEvaluation> {
   const { pool, version, layout, reference, specs, window } = input;
   const segmentColumns = checkSegmentSpecs(version, layout, specs);
@@ -151,8 +162,10 @@ export async function evaluateSegments(input: {
     endMs: window.endMs,
   };
   const plans: SegmentPlan[] = [];
+  let windowRows = 0;
   for (const [i, spec] of specs.entries()) {
     const counted = await segmentValueCounts(pool, query, segmentColumns[i]!, spec.top);
+    windowRows = counted.rows;
     const values = counted.values.map((entry) => entry.value ?? MISSING_SEGMENT);
     const positions = new Map(values.map((value, position) => [value, position]));
     const columns = [...counted.values, { rows: 0 }].map(
@@ -160,6 +173,9 @@ export async function evaluateSegments(input: {
     );
     plans.push({ spec, positions, values: [...values, OTHER_SEGMENT], columns });
   }
+  // The segments are chosen on every raw row; beyond the limit their values
+  // are read from a deterministic hash sample of the rows.
+  const readFraction = windowRows > input.rowLimit ? input.rowLimit / windowRows : undefined;
   await readWindow(
     pool,
     {
@@ -168,6 +184,7 @@ export async function evaluateSegments(input: {
       categorical: layout.categorical.some((name) => tested.has(name)),
       score: false,
       segments: segmentColumns,
+      sampleFraction: readFraction,
     },
     new SegmentedColumns(plans),
   );
@@ -203,7 +220,9 @@ export async function evaluateSegments(input: {
         driftedFeatures: segment.driftedFeatures,
       })),
       segmentFamilySize: report.familySize,
-      segmentRows: note.sampleFraction === undefined ? 'all' : 'sample',
+      segmentRows:
+        note.sampleFraction === undefined && readFraction === undefined ? 'all' : 'sample',
+      ...(readFraction === undefined ? {} : { segmentReadFraction: readFraction }),
       ...note,
     },
   };

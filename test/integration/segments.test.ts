@@ -49,6 +49,12 @@ const SEGMENT_CONFIG = `
       segments:
         - by: tag:user
           top: 5
+    segread:
+      checks:
+        drift:
+          exactLimit: 1000
+      segments:
+        - by: tag:pod
     segnum:
       segments:
         - by: tenure_months
@@ -113,7 +119,9 @@ describe('segments', () => {
     const fixture = readFileSync('test/fixtures/driftwatch.test.yaml', 'utf8');
     writeFileSync(configFile, fixture.replace('  settings:\n', `  settings:${SEGMENT_CONFIG}`));
     t = await startTestService({ configFile });
-    for (const model of ['seg', 'segcap', 'segnum', 'segunknown']) await register(t.url, model);
+    for (const model of ['seg', 'segcap', 'segread', 'segnum', 'segunknown']) {
+      await register(t.url, model);
+    }
   });
 
   afterAll(async () => {
@@ -331,6 +339,25 @@ describe('segments', () => {
     } finally {
       await sampled.close();
     }
+  });
+
+  it('reads a hash sample of about exactLimit rows for the segments of a larger window', async () => {
+    const records = predictionRecords(churnRows(4_000, 41), {
+      model: 'segread',
+      version: '1',
+      idPrefix: 'read',
+      nowMs: Date.now(),
+      spreadMs: 20 * 60_000,
+    }).map((record, i) => ({ ...record, tags: { pod: `pod-${i % 2}` } }));
+    await postAll(t.url, records);
+    const run = await runDrift(t.url, 'segread');
+    expect(run.error).toBeNull();
+    expect(run.summary.segmentRows).toBe('sample');
+    expect(run.summary.segmentReadFraction).toBe(0.25);
+    expect(run.summary.sampleFraction).toBeUndefined();
+    const read = (run.summary.segments ?? []).reduce((sum, s) => sum + s.rows, 0);
+    expect(read).toBeGreaterThan(700);
+    expect(read).toBeLessThan(1_300);
   });
 
   it('fails the run with a clear error when a segment names a numeric or unknown feature', async () => {
