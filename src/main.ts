@@ -178,6 +178,7 @@ export function composeServices(deps: ComposeDeps): HttpServices {
         checkReferences,
         new WindowSummaries(jobsPool, new SummaryStore(jobsPool), checkReferences),
         new MinuteWindows(new MinuteSummaryStore(jobsPool)),
+        rawSample,
       ),
       new PerformanceCheck(new LabelStore(jobsPool), rawSample, checkReferences),
       new ParityCheck(jobsPool, sessions, registry, rawSample),

@@ -64,7 +64,9 @@ class DriftwatchShipper:
         self._thread.start()
 
     def log(self, record):
-        """Queue one prediction record (driftwatch format v1). Never raises."""
+        """Queue one prediction record (driftwatch format v1). Never raises.
+
+        Optional "tags" (a dict of str to str, at most 16) are sent as they are."""
         try:
             if not isinstance(record, dict):
                 return self._invalid("a record must be a dict, got " + type(record).__name__)

@@ -33,9 +33,95 @@ function byFeature(results: readonly RunResult[]): Map<string, Map<string, RunRe
   return features;
 }
 
+/** A segment gauge's series, as published. */
+interface SegmentSeries {
+  gauge: 'segmentFeatureDrifted' | 'segmentDriftShare' | 'segmentRows';
+  labels: Record<string, string>;
+}
+
+/**
+ * The segment series each version's latest drift run published, per Metrics
+ * registry: a segment that leaves the top N (or a `by` removed from the
+ * config) must not leave its series standing, so the next run removes
+ * whatever it did not publish again.
+ */
+const publishedSegments = new WeakMap<Metrics, Map<string, SegmentSeries[]>>();
+
+interface SummarySegment {
+  by: string;
+  value: string;
+  segment: string;
+  rows: number;
+  status: string;
+}
+
+function summarySegments(summary: Record<string, unknown>): SummarySegment[] {
+  if (!Array.isArray(summary.segments)) return [];
+  return (summary.segments as unknown[]).filter(
+    (s): s is SummarySegment =>
+      s !== null &&
+      typeof s === 'object' &&
+      typeof (s as SummarySegment).by === 'string' &&
+      typeof (s as SummarySegment).value === 'string' &&
+      typeof (s as SummarySegment).segment === 'string',
+  );
+}
+
+/** The segment gauges of a drift run; the previous run's series it does not repeat are removed. */
+export function publishSegments(metrics: Metrics, run: CheckRun): void {
+  const version = { model: run.model, model_version: run.version };
+  const series: SegmentSeries[] = [];
+  const segments = summarySegments(run.summary);
+  const decisiveBySegment = new Map<string, RunResult[]>();
+  for (const result of run.results) {
+    if (result.segment === null || result.segment === undefined) continue;
+    if (result.test !== 'ks' && result.test !== 'chi_square') continue;
+    const list = decisiveBySegment.get(result.segment) ?? [];
+    list.push(result);
+    decisiveBySegment.set(result.segment, list);
+  }
+  for (const segment of segments) {
+    const labels = { ...version, segment_by: segment.by, segment: segment.value };
+    metrics.segmentRows.set(labels, segment.rows);
+    series.push({ gauge: 'segmentRows', labels });
+    const decisive = (decisiveBySegment.get(segment.segment) ?? []).filter(
+      (r) => r.status !== 'insufficient_data',
+    );
+    if (decisive.length > 0) {
+      metrics.segmentDriftShare.set(
+        labels,
+        decisive.filter((r) => r.drifted).length / decisive.length,
+      );
+      series.push({ gauge: 'segmentDriftShare', labels });
+    }
+    for (const result of decisive) {
+      const featureLabels = { ...labels, feature: result.feature };
+      metrics.segmentFeatureDrifted.set(featureLabels, Number(result.drifted));
+      series.push({ gauge: 'segmentFeatureDrifted', labels: featureLabels });
+    }
+  }
+  let byVersion = publishedSegments.get(metrics);
+  if (!byVersion) {
+    byVersion = new Map();
+    publishedSegments.set(metrics, byVersion);
+  }
+  const key = JSON.stringify([run.model, run.version]);
+  const kept = new Set(series.map((s) => `${s.gauge}\u0000${JSON.stringify(s.labels)}`));
+  for (const old of byVersion.get(key) ?? []) {
+    if (!kept.has(`${old.gauge}\u0000${JSON.stringify(old.labels)}`)) {
+      metrics[old.gauge].remove(old.labels);
+    }
+  }
+  byVersion.set(key, series);
+}
+
 export function publishDriftRun(metrics: Metrics, run: CheckRun): void {
   const version = { model: run.model, model_version: run.version };
-  const features = byFeature(run.results);
+  publishSegments(metrics, run);
+  // The whole window's rows only; segment rows have gauges of their own.
+  const features = byFeature(
+    run.results.filter((r) => r.segment === null || r.segment === undefined),
+  );
   for (const [feature, tests] of features) {
     if (feature === SCORE_FEATURE) continue;
     const labels = { ...version, feature };

@@ -288,6 +288,8 @@ function annotateCheckSpan(span: Span, run: CheckRun): void {
   }
   const parent = trace.setSpan(context.active(), span);
   for (const result of run.results) {
+    // Segment rows are many (features × segments) and are in the stored run; spans only for the whole window.
+    if (result.segment !== null && result.segment !== undefined) continue;
     tracer
       .startSpan(
         SPAN_CHECK_FEATURE,

@@ -32,6 +32,8 @@ import { CheckCannotRun } from './checkErrors.js';
 import type { CheckOutcome, CheckRunner, CheckWindow } from './checkRunner.js';
 import { chooseDriftPath, needsRawCount, type DriftPathChoice } from './driftPath.js';
 import { coveredMinutes, type MinuteCoverage, type MinuteWindows } from './minuteWindow.js';
+import type { RawSampleLookup } from './rawSampleNote.js';
+import { checkSegmentSpecs, evaluateSegments } from './segmentDrift.js';
 import { DriftColumns } from './windowColumns.js';
 import { totalRows, type WindowSummaries } from './windowSummaries.js';
 
@@ -85,6 +87,8 @@ export class DriftCheck implements CheckRunner {
     private readonly references: ReferenceStore,
     private readonly summaries: WindowSummaries,
     private readonly minutes: MinuteWindows,
+    /** Which raw sample a window holds, for the segments' summary (none: not reported). */
+    private readonly rawSample?: RawSampleLookup,
   ) {}
 
   windowSeconds(settings: CheckSettings): number {
@@ -96,10 +100,31 @@ export class DriftCheck implements CheckRunner {
     settings: CheckSettings,
     window: CheckWindow,
   ): Promise<CheckOutcome> {
+    const segmented = settings.segments.length > 0;
+    // A `by` that names no categorical feature fails the run before anything is read.
+    if (segmented) checkSegmentSpecs(version, featureLayout(version.features), settings.segments);
     const outcome = await this.evaluate(version, settings.drift, window);
     const report = outcome.report;
+    // After the whole window's report, which stays as it is (its own family):
+    // the segments, one correction across all their features.
+    const segments =
+      segmented && outcome.reference
+        ? await evaluateSegments({
+            pool: this.pool,
+            version,
+            layout: featureLayout(version.features),
+            reference: outcome.reference,
+            specs: settings.segments,
+            window,
+            policy: settings.drift.policy,
+            rawSample: this.rawSample,
+            rowLimit: settings.drift.exactLimit,
+          })
+        : null;
+    // A drift found only in a segment makes the run `drift` too.
+    const status = segments?.report.drifted === true ? 'drift' : report.status;
     return {
-      status: report.status,
+      status,
       path: outcome.path,
       rows: outcome.rows,
       summary: {
@@ -121,8 +146,11 @@ export class DriftCheck implements CheckRunner {
         ...(outcome.current && outcome.reference
           ? { distributions: distributionSnapshots(outcome.reference, outcome.current) }
           : {}),
+        ...(segments ? segments.summary : {}),
       },
-      results: report.results,
+      results: segments
+        ? [...report.results, ...segments.report.segments.flatMap((segment) => segment.results)]
+        : report.results,
     };
   }
 

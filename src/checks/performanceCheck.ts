@@ -12,12 +12,18 @@
  */
 import type { CheckSettings } from '../config/checksSchema.js';
 import type { StoredModelVersion } from '../core/model.js';
-import { evaluatePerformance, PERFORMANCE_METRICS } from '../drift/index.js';
+import { featureLayout } from '../core/featureLayout.js';
+import {
+  evaluatePerformance,
+  evaluatePerformanceSegments,
+  PERFORMANCE_METRICS,
+} from '../drift/index.js';
 import type { LabelStore } from '../storage/labelStore.js';
 import { PerformanceEstimator } from './performanceEstimate.js';
 import { rawSampleNote, type RawSampleLookup } from './rawSampleNote.js';
 import type { CheckOutcome, CheckRunner, CheckWindow } from './checkRunner.js';
 import type { ReferenceStore } from '../storage/referenceStore.js';
+import { checkSegmentSpecs } from './segmentDrift.js';
 
 export class PerformanceCheck implements CheckRunner {
   readonly kind = 'performance' as const;
@@ -42,11 +48,17 @@ export class PerformanceCheck implements CheckRunner {
     settings: CheckSettings,
     window: CheckWindow,
   ): Promise<CheckOutcome> {
+    const segmentColumns = checkSegmentSpecs(
+      version,
+      featureLayout(version.features),
+      settings.segments,
+    );
     const joined = await this.labels.labelledWindow(
       version.model,
       version.version,
       window.startMs,
       window.endMs,
+      segmentColumns,
     );
     // Floors are configured for all models at once; each task uses its own
     // (the default AUC floor means nothing to a regressor).
@@ -54,14 +66,27 @@ export class PerformanceCheck implements CheckRunner {
     const floors = Object.fromEntries(
       Object.entries(settings.performance.floors).filter(([metric]) => relevant.has(metric)),
     );
-    const evaluation = evaluatePerformance({
+    const input = {
       task: version.task,
       threshold: version.threshold,
       labels: joined.labels,
       scores: joined.scores,
       minLabels: settings.performance.minLabels,
       floors,
-    });
+    };
+    const evaluation = evaluatePerformance(input);
+    // Per segment (top values by labelled rows): reported, not part of the status.
+    const segments =
+      settings.segments.length === 0
+        ? null
+        : evaluatePerformanceSegments(
+            input,
+            settings.segments.map((spec, i) => ({
+              by: spec.by,
+              top: spec.top,
+              values: joined.segmentValues[i]!,
+            })),
+          );
     const estimate = this.estimator
       ? await this.estimator.estimate(version, settings.performance, window, evaluation.metrics)
       : 'disabled';
@@ -88,6 +113,7 @@ export class PerformanceCheck implements CheckRunner {
         // Labels join only the raw rows kept: a sampled window's metrics are
         // those of its sample (docs/checks.md).
         ...(await rawSampleNote(this.rawSample, version, window)),
+        ...(segments ? { segments } : {}),
       },
       results: [...evaluation.results, ...(estimated?.results ?? [])],
     };

@@ -28,7 +28,8 @@ const DECISIVE = new Set(['ks', 'chi_square']);
 const SCORE_FEATURE = '__score__';
 
 function driftLines(run: RunView): string[] {
-  const results = run.results ?? [];
+  // The whole window's rows; segments get one line each below.
+  const results = (run.results ?? []).filter((r) => r.segment === null || r.segment === undefined);
   const byFeature = new Map<string, Map<string, RunResultView>>();
   for (const result of results) {
     const tests = byFeature.get(result.feature) ?? new Map<string, RunResultView>();
@@ -84,6 +85,22 @@ function driftLines(run: RunView): string[] {
   if (run.path === 'summaries' && approximation?.ksErrorBound !== undefined) {
     lines.push(
       `minute-summary path: KS statistics within ${fixed(approximation.ksErrorBound)} of exact (99 %)`,
+    );
+  }
+  const segments = Array.isArray(run.summary.segments)
+    ? (run.summary.segments as {
+        segment?: unknown;
+        rows?: unknown;
+        status?: unknown;
+        driftedFeatures?: unknown;
+      }[])
+    : [];
+  for (const segment of segments) {
+    const drifted = Array.isArray(segment.driftedFeatures)
+      ? segment.driftedFeatures.join(', ')
+      : '';
+    lines.push(
+      `segment ${String(segment.segment)}: ${String(segment.rows)} rows → ${segment.status === 'drift' ? `DRIFT (${drifted})` : String(segment.status)}`,
     );
   }
   return lines;

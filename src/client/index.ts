@@ -10,5 +10,6 @@ export {
   type FlushOptions,
   type CloseOptions,
 } from './logShipper.js';
+export { type PredictionLogRecord } from './predictionRecord.js';
 export { parseRetryAfterMs } from './ingestResponse.js';
 export { type LogShipperLogger, type LogShipperOptions } from './shipperOptions.js';

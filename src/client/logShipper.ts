@@ -80,7 +80,10 @@ export interface CloseOptions {
 }
 
 export interface LogShipper {
-  /** Queues one prediction record (format v1). Never throws, never waits. */
+  /**
+   * Queues one prediction record (format v1, typed as `PredictionLogRecord`;
+   * `tags` included, passed through as they are). Never throws, never waits.
+   */
   log(record: unknown): void;
   /**
    * Resolves once every record logged before the call is sent or given up

@@ -4,6 +4,13 @@
  */
 import { validate as validateCron } from 'node-cron';
 import { z } from 'zod';
+import {
+  DEFAULT_SEGMENT_TOP,
+  MAX_SEGMENT_TOP,
+  TAG_KEY_PATTERN,
+  TAG_PREFIX,
+  type SegmentSpec,
+} from '../core/segments.js';
 import { defaultDriftPolicy, type Correction } from '../drift/policy.js';
 
 const DURATION = /^(\d+)(s|m|h|d)$/;
@@ -115,6 +122,33 @@ export const shadowSchema = z.strictObject({
   sampleSize: z.number().int().min(1).max(5_000_000).optional(),
 });
 
+/**
+ * One segment of a model: its checks are repeated on the `top` most frequent
+ * values of `by` in the window (a categorical feature, or `tag:<key>`), the
+ * other values together as `__other__`. Whether a feature `by` exists and is
+ * categorical is known only against a version's schema: a check run says so.
+ */
+export const segmentSchema = z.strictObject({
+  by: z
+    .string()
+    .min(1)
+    .refine(
+      (by) => !by.startsWith(TAG_PREFIX) || TAG_KEY_PATTERN.test(by.slice(TAG_PREFIX.length)),
+      'a tag segment is tag:<key>, the key a letter or _, then up to 63 of A-Z a-z 0-9 _ . -',
+    ),
+  top: z.number().int().min(1).max(MAX_SEGMENT_TOP).optional(),
+});
+
+export const segmentsSchema = z
+  .array(segmentSchema)
+  .max(8)
+  .refine(
+    (segments) => new Set(segments.map((s) => s.by)).size === segments.length,
+    'each `by` may appear once',
+  );
+
+export type SegmentsInput = z.output<typeof segmentsSchema> | undefined;
+
 export const checksSchema = z.strictObject({
   drift: driftCheckSchema.optional(),
   performance: performanceCheckSchema.optional(),
@@ -173,6 +207,8 @@ export interface CheckSettings {
   parity: ParityCheckSettings;
   /** null: no challenger is shadowed. */
   shadow: ShadowSettings | null;
+  /** The model's segments (none by default): drift runs test each (docs/checks.md, "Segments"). */
+  segments: SegmentSpec[];
 }
 
 export const BUILT_IN_CHECKS = {
@@ -225,6 +261,7 @@ export function resolveCheckSettings(
   defaults: ChecksInput | undefined,
   own: ChecksInput | undefined,
   shadow?: ShadowInput,
+  segments?: SegmentsInput,
 ): CheckSettings {
   const parity = { ...defaults?.parity, ...own?.parity };
   const drift = { ...defaults?.drift, ...own?.drift };
@@ -306,5 +343,9 @@ export function resolveCheckSettings(
           sampleSize: shadow.sampleSize ?? builtIn.shadow.sampleSize,
         }
       : null,
+    segments: (segments ?? []).map((segment) => ({
+      by: segment.by,
+      top: segment.top ?? DEFAULT_SEGMENT_TOP,
+    })),
   };
 }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import {
   checksSchema,
+  segmentsSchema,
   cronSchema,
   resolveCheckSettings,
   shadowSchema,
@@ -43,6 +44,12 @@ export const modelSettingsSchema = z.strictObject({
   checks: checksSchema.optional(),
   /** A challenger version scored beside the serving one (per model only). */
   shadow: shadowSchema.optional(),
+  /**
+   * Slices of the window that drift runs test besides the whole window:
+   * `[{ by: <categorical feature> | "tag:<key>", top: 10 }]` (default none).
+   * A model's own list replaces the defaults' list.
+   */
+  segments: segmentsSchema.optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -188,5 +195,10 @@ export function modelSettings(config: Config, model: string): ModelSettings {
 /** Check settings of one model: its own over `models.defaults.checks` over built-in values. */
 export function modelCheckSettings(config: Config, model: string): CheckSettings {
   const own = config.models.settings[model];
-  return resolveCheckSettings(config.models.defaults.checks, own?.checks, own?.shadow);
+  return resolveCheckSettings(
+    config.models.defaults.checks,
+    own?.checks,
+    own?.shadow,
+    own?.segments ?? config.models.defaults.segments,
+  );
 }

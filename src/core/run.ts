@@ -35,6 +35,11 @@ export interface RunResult {
   nCurrent: number;
   /** Missing values in the current window. */
   missingCurrent: number;
+  /**
+   * The segment the row belongs to, `<by>=<value>` (core/segments.ts);
+   * null or absent for the rows of the whole window.
+   */
+  segment?: string | null;
 }
 
 export interface NewRun {
@@ -72,6 +77,8 @@ export interface RunResultView {
   n_reference: number;
   n_current: number;
   missing_current: number;
+  /** `<by>=<value>` for a segment's rows (e.g. `plan=basic`); null for the whole window. */
+  segment: string | null;
 }
 
 /**

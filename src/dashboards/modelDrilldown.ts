@@ -24,6 +24,11 @@ import {
   PanelBuilder as HeatmapPanelBuilder,
   RowsHeatmapOptionsBuilder,
 } from '@grafana/grafana-foundation-sdk/heatmap';
+import {
+  QueryVariableBuilder,
+  VariableRefresh,
+  VariableSort,
+} from '@grafana/grafana-foundation-sdk/dashboard';
 import { PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as TablePanelBuilder } from '@grafana/grafana-foundation-sdk/table';
 import type { PanelBuilder as TimeseriesPanelBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
@@ -88,6 +93,82 @@ function perFeaturePanel(title: string, description: string, name: string): Time
   return timeseries(title, description).withTarget(
     prometheusQuery('A', selected(name), { legend: '{{feature}} ({{model_version}})' }),
   );
+}
+
+/** Label matchers of the segment gauges: the selected versions and segments. */
+const SELECTED_SEGMENTS = `${SELECTED}, segment=~"$segment"`;
+
+/**
+ * The `segment` variable: the segment values of the model's latest drift
+ * checks (its top values per `by`, `__missing__`, `__other__`), several at once.
+ */
+function segmentVariable(): QueryVariableBuilder {
+  const query = `label_values(${METRICS.segmentRows.name}{model="$model"}, segment)`;
+  return new QueryVariableBuilder('segment')
+    .label('Segment')
+    .datasource(PROMETHEUS)
+    .query(query)
+    .definition(query)
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .sort(VariableSort.NaturalAsc)
+    .multi(true)
+    .includeAll(true)
+    .allValue('.*');
+}
+
+function segmentsRow(dashboard: DashboardBuilder): void {
+  dashboard
+    .withRow(new RowBuilder('Segments'))
+    .withPanel(
+      timeseries(
+        'Segment drift share',
+        "Share of tested features that drifted in each segment (the window's top values of each configured `by`, the rest as __other__). One correction covers every feature of every segment of a run, so slicing does not multiply false alarms.",
+      )
+        .unit('percentunit')
+        .min(0)
+        .max(1)
+        .withTarget(
+          prometheusQuery('A', `${METRICS.segmentDriftShare.name}{${SELECTED_SEGMENTS}}`, {
+            legend: '{{segment_by}}={{segment}} ({{model_version}})',
+          }),
+        )
+        .span(12),
+    )
+    .withPanel(
+      new TablePanelBuilder()
+        .title('Drifted features by segment')
+        .description(
+          'Features the latest drift check found drifted in a segment but judged with one correction across all segments; a drift here and not in the whole window is confined to the segment.',
+        )
+        .datasource(PROMETHEUS)
+        .withTarget(
+          prometheusQuery('A', `${METRICS.segmentFeatureDrifted.name}{${SELECTED_SEGMENTS}} == 1`, {
+            instant: true,
+            format: PromQueryFormat.Table,
+          }),
+        )
+        .withTransformation({
+          id: 'organize',
+          options: {
+            excludeByName: { Time: true, model: true, Value: true },
+            indexByName: { model_version: 0, segment_by: 1, segment: 2, feature: 3 },
+            renameByName: { model_version: 'version', segment_by: 'by' },
+          },
+        })
+        .noValue('No segment drifted')
+        .span(12),
+    )
+    .withPanel(
+      timeseries('Segment rows', 'Raw rows of each segment in the window of each drift check.')
+        .unit('short')
+        .min(0)
+        .withTarget(
+          prometheusQuery('A', `${METRICS.segmentRows.name}{${SELECTED_SEGMENTS}}`, {
+            legend: '{{segment_by}}={{segment}} ({{model_version}})',
+          }),
+        )
+        .span(24),
+    );
 }
 
 function driftRow(dashboard: DashboardBuilder): void {
@@ -582,8 +663,10 @@ export function modelDrilldownDashboard(): Dashboard {
     .timezone('browser')
     .withVariable(datasourceVariable())
     .withVariable(modelVariable({ multi: false }))
-    .withVariable(modelVersionVariable());
+    .withVariable(modelVersionVariable())
+    .withVariable(segmentVariable());
   driftRow(dashboard);
+  segmentsRow(dashboard);
   dataQualityRow(dashboard);
   performanceRow(dashboard);
   parityAndShadowRow(dashboard);

@@ -41,7 +41,7 @@ export function adjustPValues(pValues: number[], correction: Correction): number
  * Corrects the rows' p-values as one family and decides each row:
  * drifted ⇔ adjusted p < α and effect size ≥ `minEffect(row)`.
  */
-function decideFamily(
+export function decideFamily(
   rows: DriftTestResult[],
   policy: DriftPolicy,
   minEffect: (row: DriftTestResult) => number,
@@ -58,12 +58,12 @@ function decideFamily(
   });
 }
 
-function decisiveMinimum(policy: DriftPolicy): (row: DriftTestResult) => number {
+export function decisiveMinimum(policy: DriftPolicy): (row: DriftTestResult) => number {
   return (row) =>
     row.test === 'ks' ? policy.minEffectSize.ks : policy.minEffectSize.jensenShannon;
 }
 
-function toFeatureDrift(kind: 'numeric' | 'categorical', rows: FeatureRows): FeatureDrift {
+export function toFeatureDrift(kind: 'numeric' | 'categorical', rows: FeatureRows): FeatureDrift {
   return {
     feature: rows.decisive.feature,
     kind,

@@ -115,3 +115,10 @@ export {
   type EstimatedPerformanceFloors,
   type EstimatedPerformanceDecision,
 } from './estimatedPerformance.js';
+export {
+  evaluateSegmentDrift,
+  type SegmentDrift,
+  type SegmentDriftReport,
+  type SegmentWindow,
+} from './segments.js';
+export { evaluatePerformanceSegments, type PerformanceSegment } from './performanceSegments.js';

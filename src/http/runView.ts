@@ -29,6 +29,7 @@ function resultView(result: RunResult): RunResultView {
     n_reference: result.nReference,
     n_current: result.nCurrent,
     missing_current: result.missingCurrent,
+    segment: result.segment ?? null,
   };
 }
 
@@ -83,6 +84,10 @@ export const runResultViewSchema = z
     n_reference: z.number().int().meta({ description: 'Non-missing values in the reference' }),
     n_current: z.number().int().meta({ description: 'Non-missing values in the window' }),
     missing_current: z.number().int().meta({ description: 'Missing values in the window' }),
+    segment: z.string().nullable().meta({
+      description:
+        'The segment of the row, `<by>=<value>` (e.g. `plan=basic`, `tag:pod=__other__`); null for the whole window (docs/checks.md, "Segments")',
+    }),
   })
   .meta({ description: 'One (feature, test) row of a run' }) satisfies z.ZodType<RunResultView>;
 

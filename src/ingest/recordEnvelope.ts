@@ -11,6 +11,7 @@ import {
   type PredictionRecord,
 } from './recordSchema.js';
 import type { RawRecord } from './recordSplitter.js';
+import { tagsProblem } from './tagCheck.js';
 import { issueToRejection, reject, type Outcome, type Rejection } from './rejection.js';
 import { checkText, quoteForMessage, type TextLimits } from './textCheck.js';
 
@@ -78,6 +79,7 @@ export function isValidEnvelope(value: Record<string, unknown>): boolean {
   ) {
     return false;
   }
+  if (value.tags !== undefined && tagsProblem(value.tags) !== null) return false;
   return true;
 }
 
@@ -122,17 +124,22 @@ export function checkEnvelopeWithSchema(
       }
     }
   }
+  // Tags are checked by hand first, for messages that name the tag (and, as
+  // for features, so that a key `__proto__` is not skipped).
+  if (value.tags !== undefined) {
+    const problem = tagsProblem(value.tags);
+    if (problem) return reject(index, problem.code, problem.message);
+  }
   const parsed = predictionRecordSchema.safeParse(value);
   if (!parsed.success) return issueToRejection(index, parsed.error.issues[0]!, value);
   // The features as parsed from JSON, not zod's copy, which drops `__proto__`:
   // a feature of that name must reach the schema check (a real one is
   // stored, any other is `unknown_feature`).
-  return {
-    ok: true,
-    value: isFeatureObject
-      ? { ...parsed.data, features: features as PredictionRecord['features'] }
-      : parsed.data,
-  };
+  const record = isFeatureObject
+    ? { ...parsed.data, features: features as PredictionRecord['features'] }
+    : parsed.data;
+  if (value.tags !== undefined) record.tags = value.tags as Record<string, string>;
+  return { ok: true, value: record };
 }
 
 /** The envelope's text fields: storable as PostgreSQL text and within their limits. */

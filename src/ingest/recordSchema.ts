@@ -4,8 +4,31 @@
  * then checked against the model version's own schema in validateRecord.ts.
  */
 import { z } from 'zod';
+import { TAG_KEY_PATTERN } from '../core/segments.js';
+import { unstorableReason } from './textCheck.js';
 
 export const TRACEPARENT_PATTERN = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/** Tags: free string labels a serving pod attaches to a record (pod, country, …), for segments. */
+export { TAG_KEY_PATTERN };
+export const MAX_TAGS = 16;
+export const MAX_TAG_VALUE_LENGTH = 256;
+
+export const tagsSchema = z
+  .record(
+    z
+      .string()
+      .regex(TAG_KEY_PATTERN, 'a tag key: a letter or _, then up to 63 of A-Z a-z 0-9 _ . -'),
+    z
+      .string()
+      .min(1)
+      .max(MAX_TAG_VALUE_LENGTH)
+      .refine((value) => unstorableReason(value) === null, 'not storable as text'),
+  )
+  .refine((tags) => Object.keys(tags).length <= MAX_TAGS, `at most ${MAX_TAGS} tags`)
+  .describe(
+    `string labels of the record (e.g. pod, country), at most ${MAX_TAGS}; key ^[A-Za-z_][A-Za-z0-9_.-]{0,63}$, value 1 to ${MAX_TAG_VALUE_LENGTH} characters; usable as segments (segments: [{ by: "tag:<key>" }])`,
+  );
 
 export const featureValueSchema = z.union([z.number(), z.string(), z.boolean(), z.null()]);
 
@@ -37,6 +60,7 @@ export const predictionRecordSchema = z.strictObject({
   status: text('at most ingest.limits.status characters (default 64)').optional(),
   label: z.union([z.number(), z.boolean()]).nullable().optional(),
   traceparent: z.string().regex(TRACEPARENT_PATTERN, 'a W3C traceparent').optional(),
+  tags: tagsSchema.optional(),
 });
 
 export type PredictionRecord = z.output<typeof predictionRecordSchema>;

@@ -11,6 +11,7 @@ import { DEFAULT_TEXT_LIMITS } from '../core/textLimits.js';
 import { encodePredictionRow } from '../storage/predictionRow.js';
 import type { PredictionRecord } from './recordSchema.js';
 import { reject, type Outcome } from './rejection.js';
+import { storedTags } from './tagCheck.js';
 import { checkText, quoteForMessage, type TextLimits } from './textCheck.js';
 import { parseTimestamp, type TimestampBounds } from './timestamp.js';
 
@@ -142,6 +143,7 @@ export function buildRow(
     latencyMs: record.latency_ms,
     status,
     traceparent: record.traceparent,
+    tagsJson: storedTags(record.tags),
   });
 
   return {

@@ -15,6 +15,7 @@
  *   float8        IEEE 754 binary64, big-endian;
  *   int4          big-endian two's complement;
  *   timestamptz   int64 microseconds since 2000-01-01 00:00:00 UTC;
+ *   jsonb         a version byte (1), then the JSON text in UTF-8;
  *   arrays        int32 ndim, int32 has-nulls flag, int32 element type OID,
  *                 per dimension int32 size and int32 lower bound (1), then per
  *                 element int32 length (-1 for NULL) and the element's bytes.
@@ -111,6 +112,18 @@ export class BinaryTupleWriter {
     const start = this.offset + 4;
     const length = writeUtf8(this.buffer, value, start);
     this.buffer.writeInt32BE(length, this.offset);
+    this.offset = start + length;
+    return this;
+  }
+
+  /** jsonb from JSON text (the server parses and normalises it). */
+  jsonb(json: string | null | undefined): this {
+    if (json === null || json === undefined) return this.null();
+    this.ensure(5 + 3 * json.length);
+    const start = this.offset + 5;
+    this.buffer[this.offset + 4] = 1; // jsonb binary format version
+    const length = writeUtf8(this.buffer, json, start);
+    this.buffer.writeInt32BE(length + 1, this.offset);
     this.offset = start + length;
     return this;
   }

@@ -1,4 +1,5 @@
 /** Ground-truth labels, upserted by (model, request_id): the latest label wins. */
+import { segmentExpression, type SegmentColumn } from './windowReader.js';
 import { translateDatabaseError, withTransaction, type Pool } from './pool.js';
 
 export interface LabelRow {
@@ -69,23 +70,46 @@ export class LabelStore {
     version: string,
     startMs: number,
     endMs: number,
-  ): Promise<{ labels: number[]; scores: (number | null)[]; windowRows: number }> {
+    /** Segment values to read with each labelled row (`segmentValues[i]` for `segments[i]`). */
+    segments: readonly SegmentColumn[] = [],
+  ): Promise<{
+    labels: number[];
+    scores: (number | null)[];
+    windowRows: number;
+    segmentValues: (string | null)[][];
+  }> {
     try {
-      const params = [model, version, new Date(startMs), new Date(endMs)];
-      const joined = await this.pool.query<{ label: number; score: number | null }>(
-        `SELECT l.label, p.score
-           FROM predictions p JOIN labels l ON l.model = p.model AND l.request_id = p.request_id
-          WHERE p.model = $1 AND p.model_version = $2 AND p.ts >= $3 AND p.ts < $4`,
-        params,
-      );
+      const params: unknown[] = [model, version, new Date(startMs), new Date(endMs)];
       const total = await this.pool.query<{ n: number }>(
         'SELECT count(*)::int AS n FROM predictions WHERE model = $1 AND model_version = $2 AND ts >= $3 AND ts < $4',
+        params,
+      );
+      const extra = segments.map(
+        (column, i) =>
+          `, ${segmentExpression(
+            column,
+            (text) => {
+              params.push(text);
+              return `$${params.length}::text`;
+            },
+            'p',
+          )} AS s${i}`,
+      );
+      const joined = await this.pool.query<
+        { label: number; score: number | null } & Record<string, unknown>
+      >(
+        `SELECT l.label, p.score${extra.join('')}
+           FROM predictions p JOIN labels l ON l.model = p.model AND l.request_id = p.request_id
+          WHERE p.model = $1 AND p.model_version = $2 AND p.ts >= $3 AND p.ts < $4`,
         params,
       );
       return {
         labels: joined.rows.map((row) => row.label),
         scores: joined.rows.map((row) => row.score),
         windowRows: total.rows[0]?.n ?? 0,
+        segmentValues: segments.map((_, i) =>
+          joined.rows.map((row) => (row[`s${i}`] as string | null | undefined) ?? null),
+        ),
       };
     } catch (error) {
       throw translateDatabaseError(error);

@@ -1,5 +1,5 @@
 /**
- * The row format of `predictions` (sql/001_init.sql): its columns in COPY
+ * The row format of `predictions` (sql/001_init.sql, `tags` from sql/010_segments.sql): its columns in COPY
  * order, and the encoding of one row's fields as a binary COPY tuple. Ingest
  * validates a record and hands the fields here; PredictionStore COPYs the
  * tuples as they are.
@@ -20,6 +20,7 @@ export const PREDICTION_COLUMNS = [
   'latency_ms',
   'status',
   'traceparent',
+  'tags',
 ] as const;
 
 /** The fields of one prediction row; null or undefined is SQL NULL. */
@@ -39,6 +40,8 @@ export interface PredictionRowFields {
   latencyMs: number | null | undefined;
   status: string;
   traceparent: string | null | undefined;
+  /** The record's tags as JSON text (an object of strings), or null. */
+  tagsJson: string | null | undefined;
 }
 
 // One writer for every row: encoding is synchronous, so rows never interleave.
@@ -60,5 +63,6 @@ export function encodePredictionRow(row: PredictionRowFields): Buffer {
     .float8(row.latencyMs)
     .text(row.status)
     .text(row.traceparent)
+    .jsonb(row.tagsJson)
     .finish();
 }

@@ -25,7 +25,8 @@ const RUN_COLUMNS =
 /** The columns of `check_results` as the fields of a RunResult, in its order. */
 const RESULT_COLUMNS = `feature, test, status, statistic, p_value AS "pValue",
   adjusted_p_value AS "adjustedPValue", effect_size AS "effectSize", drifted,
-  n_reference AS "nReference", n_current AS "nCurrent", missing_current AS "missingCurrent"`;
+  n_reference AS "nReference", n_current AS "nCurrent", missing_current AS "missingCurrent",
+  segment`;
 
 function toRun(row: RunRow, results: RunResult[]): CheckRun {
   return {
@@ -99,9 +100,10 @@ export class RunStore {
         const r = run.results;
         await client.query(
           `INSERT INTO check_results (run_id, position, feature, test, status, statistic, p_value, adjusted_p_value,
-                                      effect_size, drifted, n_reference, n_current, missing_current)
+                                      effect_size, drifted, n_reference, n_current, missing_current, segment)
            SELECT $1, t.* FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[],
-                                      $8::float8[], $9::float8[], $10::bool[], $11::int[], $12::int[], $13::int[]) AS t`,
+                                      $8::float8[], $9::float8[], $10::bool[], $11::int[], $12::int[], $13::int[],
+                                      $14::text[]) AS t`,
           [
             stored.id,
             r.map((_, i) => i),
@@ -116,6 +118,7 @@ export class RunStore {
             r.map((x) => x.nReference),
             r.map((x) => x.nCurrent),
             r.map((x) => x.missingCurrent),
+            r.map((x) => x.segment ?? null),
           ],
         );
       }

@@ -8,6 +8,13 @@ import type { Connection, Submittable } from 'pg';
 import { BinaryCopyDecoder, CopyChunk, forEachFloat8, forEachText } from './binaryCopy.js';
 import { isBrokenConnection, translateDatabaseError, type Pool } from './pool.js';
 
+/**
+ * A value that slices the window into segments (core/segments.ts): a
+ * categorical feature by its slot among the version's categorical features,
+ * or a record tag by its key. Read as text, null when the row has none.
+ */
+export type SegmentColumn = { kind: 'categorical'; slot: number } | { kind: 'tag'; key: string };
+
 export interface WindowQuery {
   model: string;
   version: string;
@@ -24,6 +31,8 @@ export interface WindowQuery {
    * id: the same rows for the same window, spread evenly, without sorting.
    */
   sampleFraction?: number | undefined;
+  /** Segment values to read too, handed to `sink.segment` before the row's other fields. */
+  segments?: readonly SegmentColumn[] | undefined;
 }
 
 export interface WindowRowSink {
@@ -34,12 +43,74 @@ export interface WindowRowSink {
   score(value: number | null): void;
   /** Called before the row's other fields when the query reads request ids. */
   requestId?(value: string): void;
+  /** The row's value of `query.segments[index]`; called before the other fields. */
+  segment?(index: number, value: string | null): void;
   endRow(): void;
 }
 
 type FieldHandler = (chunk: CopyChunk, offset: number, length: number) => void;
 
 const WHERE = 'model = $1 AND model_version = $2 AND ts >= $3 AND ts < $4';
+
+/**
+ * A segment column as an SQL expression on `predictions` (aliased `table`
+ * when given); a tag key is quoted by `quote` (a bind parameter, or a
+ * literal where COPY takes none).
+ */
+export function segmentExpression(
+  column: SegmentColumn,
+  quote: (text: string) => string,
+  table?: string,
+): string {
+  const prefix = table === undefined ? '' : `${table}.`;
+  if (column.kind === 'categorical') {
+    if (!Number.isSafeInteger(column.slot) || column.slot < 0) {
+      throw new RangeError(`segment slot ${column.slot} is not a position`);
+    }
+    return `${prefix}cat_values[${column.slot + 1}]`;
+  }
+  return `${prefix}tags ->> ${quote(column.key)}`;
+}
+
+/**
+ * The `limit` most frequent values of a segment column in the window (null:
+ * rows without a value), most frequent first, ties by value, and the
+ * window's row count: what the segments of a drift run are chosen from.
+ */
+export async function segmentValueCounts(
+  pool: Pool,
+  query: Pick<WindowQuery, 'model' | 'version' | 'startMs' | 'endMs'>,
+  column: SegmentColumn,
+  limit: number,
+): Promise<{ values: { value: string | null; rows: number }[]; rows: number }> {
+  const params: unknown[] = [
+    query.model,
+    query.version,
+    new Date(query.startMs),
+    new Date(query.endMs),
+  ];
+  const expression = segmentExpression(column, (text) => {
+    params.push(text);
+    return `$${params.length}::text`;
+  });
+  try {
+    const { rows } = await pool.query<{ value: string | null; n: number; total: number }>(
+      `SELECT value, n, sum(n) OVER ()::int AS total
+         FROM (SELECT ${expression} AS value, count(*)::int AS n
+                 FROM predictions WHERE ${WHERE} GROUP BY 1) counted
+        ORDER BY n DESC, value ASC NULLS LAST
+        LIMIT ${Math.max(1, Math.trunc(limit))}`,
+      params,
+    );
+    // The total is computed over every group before the limit applies.
+    return {
+      values: rows.map((row) => ({ value: row.value, rows: row.n })),
+      rows: rows[0]?.total ?? 0,
+    };
+  } catch (error) {
+    throw translateDatabaseError(error);
+  }
+}
 
 export async function countWindow(pool: Pool, query: WindowQuery): Promise<number> {
   try {
@@ -258,6 +329,8 @@ export async function readWindow(
   sink: WindowRowSink,
 ): Promise<number> {
   const columns: string[] = [];
+  const segments = query.segments ?? [];
+  for (let i = 0; i < segments.length; i += 1) columns.push(`segment:${i}`);
   if (query.requestId) columns.push('request_id');
   if (query.numeric) columns.push('num_values');
   if (query.categorical) columns.push('cat_values');
@@ -269,7 +342,14 @@ export async function readWindow(
     sink.numeric(position, value);
   const eachCategorical = (position: number, value: string | null): void =>
     sink.categorical(position, value);
-  const handlers: FieldHandler[] = columns.map((column): FieldHandler => {
+  const handlers: FieldHandler[] = columns.map((column, index): FieldHandler => {
+    if (column.startsWith('segment:')) {
+      return (chunk, offset, length) =>
+        sink.segment?.(
+          index,
+          length < 0 ? null : chunk.bytes.toString('utf8', offset, offset + length),
+        );
+    }
     if (column === 'num_values') {
       return (chunk, offset, length) => {
         if (length >= 0) forEachFloat8(chunk, offset, eachNumeric);
@@ -310,8 +390,13 @@ export async function readWindow(
   let broken = false;
   try {
     // COPY takes no bind parameters, so the values are quoted by the driver.
+    const selected = columns.map((column, index) =>
+      column.startsWith('segment:')
+        ? segmentExpression(segments[index]!, (text) => client.escapeLiteral(text))
+        : column,
+    );
     const sql =
-      `COPY (SELECT ${columns.join(', ')} FROM predictions WHERE ` +
+      `COPY (SELECT ${selected.join(', ')} FROM predictions WHERE ` +
       `model = ${client.escapeLiteral(query.model)} AND model_version = ${client.escapeLiteral(query.version)} ` +
       `AND ts >= ${client.escapeLiteral(new Date(query.startMs).toISOString())}::timestamptz ` +
       `AND ts < ${client.escapeLiteral(new Date(query.endMs).toISOString())}::timestamptz` +

@@ -159,6 +159,24 @@ export const METRICS = {
     'Share of the categorical feature values in categories the reference never saw, in the latest drift check window.',
     ['model', 'model_version', 'feature'] as const,
   ),
+  segmentFeatureDrifted: metric(
+    'driftwatch_segment_feature_drifted',
+    'gauge',
+    '1 when the latest drift check found the feature drifted in the segment, else 0 (one correction across all features × segments of the run). segment_by is the configured `by` (a categorical feature or tag:<key>), segment one of its top values in the window, __missing__ or __other__: at most top + 1 values per segment_by; series of a segment that left the top are removed at the next run.',
+    ['model', 'model_version', 'segment_by', 'segment', 'feature'] as const,
+  ),
+  segmentDriftShare: metric(
+    'driftwatch_segment_drift_share',
+    'gauge',
+    'Share of tested features that drifted in the segment in the latest drift check (labels as driftwatch_segment_feature_drifted; absent while the segment has fewer than minSamples rows).',
+    ['model', 'model_version', 'segment_by', 'segment'] as const,
+  ),
+  segmentRows: metric(
+    'driftwatch_segment_rows',
+    'gauge',
+    'Raw rows of the segment in the window of the latest drift check (labels as driftwatch_segment_drift_share).',
+    ['model', 'model_version', 'segment_by', 'segment'] as const,
+  ),
   datasetDriftShare: metric(
     'driftwatch_dataset_drift_share',
     'gauge',

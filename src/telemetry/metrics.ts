@@ -72,6 +72,9 @@ export class Metrics {
   readonly featureOutOfRangeRatio = gauge(this.registry, 'featureOutOfRangeRatio');
   readonly featureUnseenCategoryRatio = gauge(this.registry, 'featureUnseenCategoryRatio');
   readonly datasetDriftShare = gauge(this.registry, 'datasetDriftShare');
+  readonly segmentFeatureDrifted = gauge(this.registry, 'segmentFeatureDrifted');
+  readonly segmentDriftShare = gauge(this.registry, 'segmentDriftShare');
+  readonly segmentRows = gauge(this.registry, 'segmentRows');
   readonly datasetDrifted = gauge(this.registry, 'datasetDrifted');
   readonly scoreDriftPValue = gauge(this.registry, 'scoreDriftPValue');
   readonly scorePsi = gauge(this.registry, 'scorePsi');

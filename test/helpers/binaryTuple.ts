@@ -3,7 +3,8 @@
  * written independently of it so that unit tests can check the bytes.
  */
 
-export type FieldKind = 'text' | 'float8' | 'int4' | 'timestamptz' | 'float8[]' | 'text[]';
+export type FieldKind =
+  'text' | 'float8' | 'int4' | 'timestamptz' | 'float8[]' | 'text[]' | 'jsonb';
 export type FieldValue = string | number | Date | (number | null)[] | (string | null)[] | null;
 
 const POSTGRES_EPOCH_MS = Date.UTC(2000, 0, 1);
@@ -53,6 +54,10 @@ function decodeField(kind: FieldKind, bytes: Buffer): FieldValue {
       return decodeArray(bytes, 701, (element) => element.readDoubleBE(0));
     case 'text[]':
       return decodeArray(bytes, 25, (element) => element.toString('utf8'));
+    case 'jsonb':
+      // Binary jsonb: version byte 1, then the JSON text.
+      if (bytes[0] !== 1) throw new Error(`unexpected jsonb version ${bytes[0]}`);
+      return bytes.toString('utf8', 1);
   }
 }
 

@@ -92,6 +92,44 @@ describe('POST /v1/predictions', () => {
     expect(rows[0].traceparent).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
   });
 
+  it('stores record tags as jsonb and rejects each record with a bad tag alone', async () => {
+    const records = [
+      churnRecord(1, { tags: { pod: 'pod-7', country: 'DE', 'build.id': 'é🙂' } }),
+      churnRecord(2, { tags: { pod: '' } }),
+      churnRecord(3),
+      churnRecord(4, { tags: { 'bad key': 'x' } }),
+      churnRecord(5, {
+        tags: Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`k${i}`, 'v'])),
+      }),
+      churnRecord(6, { tags: { pod: 'x'.repeat(257) } }),
+      churnRecord(7, { tags: { pod: 'pod-8' } }),
+    ];
+    const response = await post(records, { ndjson: true });
+    expect(response.status).toBe(200);
+    expect(response.body.accepted).toBe(3);
+    expect(response.body.rejected.map((r) => [r.index, r.code])).toEqual([
+      [1, 'bad_value'],
+      [3, 'bad_value'],
+      [4, 'bad_value'],
+      [5, 'too_long'],
+    ]);
+    expect(response.body.rejected[0]!.message).toBe('tags.pod: must not be empty');
+    expect(response.body.rejected[1]!.message).toMatch(/key "bad key" is not a tag key/);
+    expect(response.body.rejected[2]!.message).toMatch(/17 tags; at most 16/);
+    const { rows } = await db.query<{ request_id: string; tags: unknown; pod: string | null }>(
+      `SELECT request_id, tags, tags ->> 'pod' AS pod FROM predictions ORDER BY request_id`,
+    );
+    expect(rows).toEqual([
+      {
+        request_id: 'req-1',
+        tags: { pod: 'pod-7', country: 'DE', 'build.id': 'é🙂' },
+        pod: 'pod-7',
+      },
+      { request_id: 'req-3', tags: null, pod: null },
+      { request_id: 'req-7', tags: { pod: 'pod-8' }, pod: 'pod-8' },
+    ]);
+  });
+
   it('stores NDJSON and gzip-encoded bodies the same way', async () => {
     const ndjsonResponse = await post([churnRecord(1), churnRecord(2)], { ndjson: true });
     expect(ndjsonResponse.body).toMatchObject({ accepted: 2, rejected: [] });

@@ -26,6 +26,10 @@ const NO_SAMPLE_EXPECTED: Record<string, string> = {
     'needs a version above storage.raw.keepAllBelowPerSecond (test/integration/rawSample.test.ts)',
   driftwatch_ingest_unkeyed_sampled_total:
     'needs a sampled version and a batch without Idempotency-Key (test/integration/rawSample.test.ts)',
+  driftwatch_segment_feature_drifted:
+    'needs a model with segments (test/integration/segments.test.ts)',
+  driftwatch_segment_drift_share: 'needs a model with segments (test/integration/segments.test.ts)',
+  driftwatch_segment_rows: 'needs a model with segments (test/integration/segments.test.ts)',
   driftwatch_ingest_batch_replays_total:
     'needs a repeated Idempotency-Key (test/integration/rawSample.test.ts)',
 };

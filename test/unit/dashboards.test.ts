@@ -218,6 +218,8 @@ describe('dashboards', () => {
         'Dataset drift share',
         'Parity mismatch ratio',
         'Challenger agreement',
+        'Segment drift share',
+        'Drifted features by segment',
       ]),
     );
     const variables = dashboard('model.json').templating.list;
@@ -225,7 +227,14 @@ describe('dashboards', () => {
       'datasource',
       'model',
       'model_version',
+      'segment',
     ]);
+    expect(variables[3]).toMatchObject({
+      type: 'query',
+      multi: true,
+      includeAll: true,
+      query: 'label_values(driftwatch_segment_rows{model="$model"}, segment)',
+    });
     expect(variables[0]).toMatchObject({ type: 'datasource', query: 'prometheus' });
     expect(variables[1]).toMatchObject({
       type: 'query',

@@ -150,6 +150,7 @@ describe('OpenAPI document', () => {
         'status',
         'timestamp',
         'traceparent',
+        'tags',
       ].sort(),
     );
     // The API refuses unknown fields, so the document must too.

@@ -77,8 +77,69 @@ function facts(run: RunView): SafeHtml {
   </dl>`;
 }
 
+interface SegmentLine {
+  by: string;
+  value: string;
+  rows: number | null;
+  status: string;
+  driftedFeatures: string[];
+}
+
+/** `summary.segments` of a drift run, read defensively (stored JSON). */
+function segmentLines(summary: Record<string, unknown>): SegmentLine[] {
+  if (!Array.isArray(summary.segments)) return [];
+  return (summary.segments as unknown[]).flatMap((entry): SegmentLine[] => {
+    if (entry === null || typeof entry !== 'object') return [];
+    const e = entry as Record<string, unknown>;
+    return [
+      {
+        by: text(e.by),
+        value: text(e.value),
+        rows: typeof e.rows === 'number' ? e.rows : null,
+        status: text(e.status),
+        driftedFeatures: Array.isArray(e.driftedFeatures) ? e.driftedFeatures.map(String) : [],
+      },
+    ];
+  });
+}
+
+/** The segments table of a drift run: one line per segment, drifted ones marked. */
+function segmentsSection(run: RunView): SafeHtml {
+  const lines = segmentLines(run.summary);
+  if (lines.length === 0) return html``;
+  const family = text(run.summary.segmentFamilySize);
+  const source = text(run.summary.segmentRows);
+  return html`<h2>Segments</h2>
+    <p class="muted">
+      Each segment's features are tested against the reference; one
+      ${text((run.summary.policy as Record<string, unknown> | undefined)?.correction)} correction
+      covers all ${family} (feature, segment) tests of the run. Segments were read from
+      ${source === 'sample' ? 'the raw sample of the window' : 'every raw row of the window'}.
+    </p>
+    <div class="table-wrap">
+      <table class="segments">
+        <thead>
+          <tr>
+            <th scope="col">By</th>
+            <th scope="col">Value</th>
+            <th scope="col" class="num">Rows</th>
+            <th scope="col">Status</th>
+            <th scope="col">Drifted features</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${lines.map(
+            (line) =>
+              html`<tr${line.status === 'drift' ? html` class="drifted"` : ''}><th scope="row">${line.by}</th><td>${line.value}</td><td class="num">${line.rows ?? '—'}</td><td>${statusBadge(line.status, line.status === 'insufficient_data' ? 'insufficient data' : line.status === 'drift' ? 'drifted' : 'no drift')}</td><td>${line.driftedFeatures.map(featureLabel).join(', ')}</td></tr>`,
+          )}
+        </tbody>
+      </table>
+    </div>`;
+}
+
 function driftSection(context: RenderContext, run: RunView): SafeHtml {
-  const rows = featureRows(run.results ?? []);
+  // The whole window's rows only: segment rows are in the segments table and in all rows.
+  const rows = featureRows((run.results ?? []).filter((r) => r.segment === null));
   const dataset = (run.summary.dataset ?? {}) as Record<string, unknown>;
   const share = typeof dataset.share === 'number' ? dataset.share : null;
   const drifted = rows.filter((row) => row.decisive?.drifted);
@@ -360,6 +421,7 @@ function performanceSection(run: RunView): SafeHtml {
 
 function allResults(results: RunResultView[]): SafeHtml {
   if (results.length === 0) return html``;
+  const segmented = results.some((r) => r.segment !== null);
   return html`<details>
     <summary>All ${results.length} result rows</summary>
     <div class="table-wrap">
@@ -367,6 +429,7 @@ function allResults(results: RunResultView[]): SafeHtml {
         <thead>
           <tr>
             <th scope="col">Feature</th>
+            ${segmented ? html`<th scope="col">Segment</th>` : ''}
             <th scope="col">Test</th>
             <th scope="col">Status</th>
             <th scope="col" class="num">Statistic</th>
@@ -377,7 +440,7 @@ function allResults(results: RunResultView[]): SafeHtml {
           </tr>
         </thead>
         <tbody>
-          ${results.map((r) => html`<tr${r.drifted ? html` class="drifted"` : ''}><th scope="row">${featureLabel(r.feature)}</th><td>${r.test}</td><td>${r.status}</td><td class="num">${formatNumber(r.statistic)}</td><td class="num">${formatNumber(r.p_value)}</td><td class="num">${formatNumber(r.adjusted_p_value)}</td><td class="num">${formatNumber(r.effect_size)}</td><td>${r.drifted ? 'yes' : 'no'}</td></tr>`)}
+          ${results.map((r) => html`<tr${r.drifted ? html` class="drifted"` : ''}><th scope="row">${featureLabel(r.feature)}</th>${segmented ? html`<td>${r.segment ?? 'whole window'}</td>` : ''}<td>${r.test}</td><td>${r.status}</td><td class="num">${formatNumber(r.statistic)}</td><td class="num">${formatNumber(r.p_value)}</td><td class="num">${formatNumber(r.adjusted_p_value)}</td><td class="num">${formatNumber(r.effect_size)}</td><td>${r.drifted ? 'yes' : 'no'}</td></tr>`)}
         </tbody>
       </table>
     </div>
@@ -401,7 +464,8 @@ export function renderRunPage(context: RenderContext, run: RunView): string {
     </p>
     <h1>${run.kind} run ${run.id} ${statusBadge(run.status, STATUS_WORDS[run.status])}</h1>
     ${facts(run)} ${run.error ? html`<p class="note alarm">Error: ${run.error}</p>` : ''}
-    ${kindSection} ${allResults(run.results ?? [])}
+    ${kindSection} ${run.kind === 'drift' ? segmentsSection(run) : ''}
+    ${allResults(run.results ?? [])}
     ${context.standalone ? html`<p class="muted">Written by driftwatch report from run ${run.id} of ${run.model} version ${run.model_version}.</p>` : ''}`;
   return page(context, `${run.kind} run ${run.id} of ${run.model}`, body);
 }

@@ -712,3 +712,55 @@ describe('storage.raw', () => {
     ).toEqual(expect.arrayContaining([expect.stringMatching(/^DRIFTWATCH_RAW_FIXED_FRACTION/)]));
   });
 });
+
+describe('segments', () => {
+  it("resolves a model's segments over the defaults, top 10 by default", () => {
+    const file = yamlFile(
+      [
+        'models:',
+        '  defaults:',
+        '    segments: [{ by: "tag:pod" }]',
+        '  settings:',
+        '    churn:',
+        '      segments: [{ by: plan, top: 3 }, { by: "tag:country", top: 50 }]',
+        '',
+      ].join('\n'),
+    );
+    const config = loadConfig({ file, env: {} });
+    expect(modelCheckSettings(config, 'churn').segments).toEqual([
+      { by: 'plan', top: 3 },
+      { by: 'tag:country', top: 50 },
+    ]);
+    expect(modelCheckSettings(config, 'other').segments).toEqual([{ by: 'tag:pod', top: 10 }]);
+    expect(modelCheckSettings(loadConfig({ file: yamlFile(''), env: {} }), 'x').segments).toEqual(
+      [],
+    );
+  });
+
+  it('refuses a bad tag key, a top out of 1..50 and a repeated by', () => {
+    const problems = problemsOf(() =>
+      loadConfig({
+        file: yamlFile(
+          [
+            'models:',
+            '  settings:',
+            '    a:',
+            '      segments: [{ by: "tag:1pod" }]',
+            '    b:',
+            '      segments: [{ by: plan, top: 51 }]',
+            '    c:',
+            '      segments: [{ by: plan }, { by: plan, top: 2 }]',
+            '',
+          ].join('\n'),
+        ),
+        env: {},
+      }),
+    );
+    expect(problems).toHaveLength(3);
+    expect(problems.join('\n')).toMatch(
+      /models\.settings\.a\.segments\.0\.by: a tag segment is tag:<key>/,
+    );
+    expect(problems.join('\n')).toMatch(/models\.settings\.b\.segments\.0\.top/);
+    expect(problems.join('\n')).toMatch(/models\.settings\.c\.segments: each `by` may appear once/);
+  });
+});

@@ -63,6 +63,7 @@ describe('runView', () => {
       n_reference: 5_000,
       n_current: 990,
       missing_current: 10,
+      segment: null,
     });
   });
 

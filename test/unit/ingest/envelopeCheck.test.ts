@@ -106,6 +106,16 @@ const record = fc
     status: optional(nearLimit(64)),
     label: optional(fc.oneof(finiteNumber, fc.boolean(), fc.constant(null))),
     traceparent: optional(traceparent),
+    tags: optional(
+      fc.dictionary(
+        fc.oneof(
+          { weight: 20, arbitrary: fc.constantFrom('pod', '_x', 'a.b-c', 'k'.repeat(64)) },
+          { weight: 1, arbitrary: fc.constantFrom('1pod', 'a b', '', 'k'.repeat(65), 'é') },
+        ),
+        fc.oneof({ weight: 10, arbitrary: nearLimit(256) }, { weight: 1, arbitrary: anyJson }),
+        { maxKeys: 5 },
+      ),
+    ),
     extra: fc.oneof(
       { weight: 30, arbitrary: fc.constant(OPTIONAL_ABSENT) },
       { weight: 1, arbitrary: fc.constantFrom('sccore', 'Model', '__proto__', 'constructor') },

@@ -80,6 +80,7 @@ const COLUMN_KINDS: Record<(typeof PREDICTION_COLUMNS)[number], FieldKind> = {
   latency_ms: 'float8',
   status: 'text',
   traceparent: 'text',
+  tags: 'jsonb',
 };
 
 /** The binary COPY tuple decoded into a map from column to value. */
@@ -262,6 +263,7 @@ describe('buildRow', () => {
       latency_ms: 3.5,
       status: 'success',
       traceparent: null,
+      tags: null,
     });
   });
 

@@ -25,6 +25,7 @@ function result(feature: string, test: string, drifted: boolean) {
     n_reference: 100,
     n_current: 100,
     missing_current: 0,
+    segment: null as string | null,
   };
 }
 
@@ -89,6 +90,50 @@ describe('run page', () => {
     expect(page).toContain(
       `href="/models/${encodeURIComponent(HOSTILE)}/versions/${encodeURIComponent(HOSTILE)}"`,
     );
+  });
+
+  it('shows a segments table and the segment rows, hostile segment values escaped', () => {
+    const run = driftRun();
+    const segment = `tag:pod=${HOSTILE_CATEGORY}`;
+    run.summary = {
+      ...run.summary,
+      policy: { correction: 'bh' },
+      segmentFamilySize: 10,
+      segmentRows: 'all',
+      segments: [
+        {
+          by: 'tag:pod',
+          value: HOSTILE_CATEGORY,
+          segment,
+          rows: 300,
+          status: 'drift',
+          driftedFeatures: [HOSTILE_FEATURE],
+        },
+        {
+          by: 'tag:pod',
+          value: '__other__',
+          segment: 'tag:pod=__other__',
+          rows: 50,
+          status: 'insufficient_data',
+          driftedFeatures: [],
+        },
+      ],
+    };
+    run.results = [...run.results!, { ...result(HOSTILE_FEATURE, 'ks', true), segment }];
+    const page = renderRunPage(SERVED, run);
+    expect(page).not.toMatch(/<script/i);
+    expect(page).not.toMatch(/<img/i);
+    const table = /<table class="segments">[\s\S]*?<\/table>/.exec(page)![0];
+    expect(table.match(/<tr class="drifted">/g)).toHaveLength(1);
+    expect(table).toContain('&lt;/text&gt;&lt;script&gt;alert(3)&lt;/script&gt;&#39;');
+    expect(table).toContain('insufficient data');
+    expect(page).toContain('all 10 (feature, segment) tests');
+    // The features table keeps to the whole window: the segment's ks row is not a second feature row.
+    const features = /<table class="features">[\s\S]*?<\/table>/.exec(page)![0];
+    expect(features.match(/<tr class="drifted">/g)).toHaveLength(1);
+    // All rows: a Segment column, the segment row named.
+    expect(page).toContain('<th scope="col">Segment</th>');
+    expect(page).toContain('<td>whole window</td>');
   });
 
   it('marks drifted rows, draws one chart per feature, and inlines nothing', () => {

@@ -1,0 +1,178 @@
+/**
+ * Drift per segment: the window split by the values of a categorical feature
+ * or a record tag (core/segments.ts), each slice tested against the same
+ * reference with the same per-feature tests as the whole window.
+ *
+ * Slicing multiplies the tests: 5 features × 11 segments are 55 decisions a
+ * run could get wrong. So the decisive p-values of every feature of every
+ * segment of the run — all `by`s together — are corrected as ONE family with
+ * the policy's correction (BH by default), and the missing-rate p-values as a
+ * second one, exactly as the whole-window report does with its features.
+ * Under no drift at all, BH keeps the chance that any (feature, segment)
+ * drifts at α (test/unit/drift/segments.test.ts measures it). The whole
+ * window's report is a family of its own and is not changed by segments.
+ *
+ * A segment with fewer than `minSamples` rows is `insufficient_data` and not
+ * tested (it adds nothing to the family). The score is not tested per segment,
+ * nor the feature a segment is sliced on (constant within it by construction).
+ */
+import type { ReferenceProfile } from '../core/referenceProfile.js';
+import { segmentLabel } from '../core/segments.js';
+import {
+  decideFamily,
+  decisiveMinimum,
+  toFeatureDrift,
+  type KindedFeatureRows,
+} from './evaluate.js';
+import { categoricalFeatureRows, numericFeatureRows } from './featureTests.js';
+import { resolveDriftPolicy, type DriftPolicy, type DriftPolicyInput } from './policy.js';
+import type { CollectedWindow, DriftStatus, DriftTestResult, FeatureDrift } from './types.js';
+import {
+  categoricalColumnFromCounts,
+  DriftColumnError,
+  numericColumnFromValues,
+} from './values.js';
+
+/** The rows of one segment, collected like the exact path's window. */
+export interface SegmentWindow {
+  /** The `by` of the segment's spec: a feature name or `tag:<key>`. */
+  by: string;
+  /** A frequent value, `__missing__` or `__other__`. */
+  value: string;
+  current: CollectedWindow;
+  /**
+   * The feature the segment is sliced on, when `by` is a feature: not tested
+   * in its own segments, where it is constant by construction.
+   */
+  slicedFeature?: string | undefined;
+}
+
+export interface SegmentDrift {
+  by: string;
+  value: string;
+  /** `<by>=<value>`, as result rows and metric labels carry it. */
+  segment: string;
+  rows: number;
+  status: DriftStatus;
+  /** Features whose decisive test drifted, in reference order. */
+  driftedFeatures: string[];
+  /** Features with a verdict (not `insufficient_data`). */
+  testedFeatures: number;
+  features: FeatureDrift[];
+  /** Every row of every feature, each carrying `segment`; none for an untested segment. */
+  results: DriftTestResult[];
+}
+
+export interface SegmentDriftReport {
+  segments: SegmentDrift[];
+  /** Decisive tests corrected together (features × tested segments). */
+  familySize: number;
+  /** Whether any feature of any segment drifted. */
+  drifted: boolean;
+  policy: DriftPolicy;
+}
+
+function segmentFeatureRows(
+  reference: ReferenceProfile,
+  current: CollectedWindow,
+  policy: DriftPolicy,
+  slicedFeature: string | undefined,
+): KindedFeatureRows[] {
+  const { features, rows } = current;
+  const profiles = reference.features.filter((profile) => profile.name !== slicedFeature);
+  return profiles.map((profile) => {
+    const column = Object.hasOwn(features, profile.name) ? features[profile.name]! : undefined;
+    if (column !== undefined && column.kind !== profile.kind) {
+      throw new DriftColumnError(
+        profile.name,
+        `a ${column.kind} column for a ${profile.kind} feature`,
+      );
+    }
+    if (profile.kind === 'numeric') {
+      const values =
+        column?.kind === 'numeric'
+          ? numericColumnFromValues(profile.name, column)
+          : { sorted: new Float64Array(0), missing: rows };
+      return { kind: 'numeric' as const, rows: numericFeatureRows(profile, values, policy) };
+    }
+    const counts =
+      column?.kind === 'categorical'
+        ? categoricalColumnFromCounts(profile.name, column)
+        : { counts: {}, n: 0, missing: rows };
+    return { kind: 'categorical' as const, rows: categoricalFeatureRows(profile, counts, policy) };
+  });
+}
+
+/**
+ * Tests every segment's features against the reference and decides them
+ * under one correction across all features × segments. Pure. The segments'
+ * numeric arrays are sorted in place (they are the evaluation's afterwards).
+ */
+export function evaluateSegmentDrift(
+  reference: ReferenceProfile,
+  segments: readonly SegmentWindow[],
+  policyInput?: DriftPolicyInput,
+): SegmentDriftReport {
+  const policy = resolveDriftPolicy(policyInput);
+  const tested = segments.map((segment) =>
+    segment.current.rows < policy.minSamples
+      ? null
+      : segmentFeatureRows(reference, segment.current, policy, segment.slicedFeature),
+  );
+  const all = tested.flatMap((rows) => rows ?? []);
+  decideFamily(
+    all.map((f) => f.rows.decisive),
+    policy,
+    decisiveMinimum(policy),
+  );
+  decideFamily(
+    all.map((f) => f.rows.missingRate),
+    policy,
+    () => policy.quality.missingRateChange,
+  );
+  let familySize = 0;
+  const report = segments.map((segment, i): SegmentDrift => {
+    const label = segmentLabel(segment.by, segment.value);
+    const featureRows = tested[i];
+    const base = {
+      by: segment.by,
+      value: segment.value,
+      segment: label,
+      rows: segment.current.rows,
+    };
+    if (featureRows === null || featureRows === undefined) {
+      return {
+        ...base,
+        status: 'insufficient_data',
+        driftedFeatures: [],
+        testedFeatures: 0,
+        features: [],
+        results: [],
+      };
+    }
+    const features = featureRows.map((f) => toFeatureDrift(f.kind, f.rows));
+    const withVerdict = features.filter((f) => f.status !== 'insufficient_data');
+    familySize += withVerdict.length;
+    const driftedFeatures = withVerdict.filter((f) => f.drifted).map((f) => f.feature);
+    for (const feature of features) for (const row of feature.results) row.segment = label;
+    return {
+      ...base,
+      status:
+        driftedFeatures.length > 0
+          ? 'drift'
+          : withVerdict.length === 0
+            ? 'insufficient_data'
+            : 'ok',
+      driftedFeatures,
+      testedFeatures: withVerdict.length,
+      features,
+      results: features.flatMap((f) => f.results),
+    };
+  });
+  return {
+    segments: report,
+    familySize,
+    drifted: report.some((segment) => segment.status === 'drift'),
+    policy,
+  };
+}
