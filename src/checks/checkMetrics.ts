@@ -35,7 +35,8 @@ function byFeature(results: readonly RunResult[]): Map<string, Map<string, RunRe
 
 /** A segment gauge's series, as published. */
 interface SegmentSeries {
-  gauge: 'segmentFeatureDrifted' | 'segmentDriftShare' | 'segmentRows';
+  gauge:
+    'segmentFeatureDrifted' | 'segmentDriftShare' | 'segmentRows' | 'segmentEstimatedPerformance';
   labels: Record<string, string>;
 }
 
@@ -100,16 +101,22 @@ export function publishSegments(metrics: Metrics, run: CheckRun): void {
       series.push({ gauge: 'segmentFeatureDrifted', labels: featureLabels });
     }
   }
+  replaceSegmentSeries(metrics, run, series);
+}
+
+/** Keeps `series` as the run's segment series; the previous run's others are removed. */
+function replaceSegmentSeries(metrics: Metrics, run: CheckRun, series: SegmentSeries[]): void {
   let byVersion = publishedSegments.get(metrics);
   if (!byVersion) {
     byVersion = new Map();
     publishedSegments.set(metrics, byVersion);
   }
-  const key = JSON.stringify([run.model, run.version]);
+  const key = JSON.stringify([run.kind, run.model, run.version]);
   const kept = new Set(series.map((s) => `${s.gauge}\u0000${JSON.stringify(s.labels)}`));
   for (const old of byVersion.get(key) ?? []) {
     if (!kept.has(`${old.gauge}\u0000${JSON.stringify(old.labels)}`)) {
-      metrics[old.gauge].remove(old.labels);
+      // Each series is removed from the gauge that published it, with its own labels.
+      (metrics[old.gauge] as { remove(labels: Record<string, string>): void }).remove(old.labels);
     }
   }
   byVersion.set(key, series);
@@ -178,6 +185,7 @@ export function publishPerformanceRun(metrics: Metrics, run: CheckRun): void {
   const labelled = run.summary.labelledRows;
   setOrRemove(metrics.modelLabelledRows, version, typeof labelled === 'number' ? labelled : null);
   publishEstimate(metrics, version, run.summary.estimated);
+  publishEstimateSegments(metrics, run);
 }
 
 /** What publishEstimate reads of `summary.estimated`. */
@@ -209,6 +217,24 @@ function publishEstimate(
     version,
     estimated.calibration?.expectedCalibrationError,
   );
+}
+
+/** The estimated metrics per segment of a performance run; stale segments' series are removed. */
+function publishEstimateSegments(metrics: Metrics, run: CheckRun): void {
+  const version = { model: run.model, model_version: run.version };
+  const estimated = (run.summary.estimated ?? {}) as { segments?: unknown };
+  const series: SegmentSeries[] = [];
+  for (const segment of summarySegments({ segments: estimated.segments })) {
+    const values = (segment as unknown as { metrics?: EstimatedSummary['metrics'] }).metrics;
+    for (const name of ESTIMATED_METRIC_LABELS) {
+      const value = values?.[name]?.estimate;
+      if (typeof value !== 'number' || !Number.isFinite(value)) continue;
+      const labels = { ...version, segment_by: segment.by, segment: segment.value, metric: name };
+      metrics.segmentEstimatedPerformance.set(labels, value);
+      series.push({ gauge: 'segmentEstimatedPerformance', labels });
+    }
+  }
+  replaceSegmentSeries(metrics, run, series);
 }
 
 export function publishParityRun(metrics: Metrics, run: CheckRun): void {

@@ -88,7 +88,11 @@ export class PerformanceCheck implements CheckRunner {
             })),
           );
     const estimate = this.estimator
-      ? await this.estimator.estimate(version, settings.performance, window, evaluation.metrics)
+      ? await this.estimator.estimate(version, settings.performance, window, evaluation.metrics, {
+          specs: settings.segments,
+          columns: segmentColumns,
+          realised: new Map((segments ?? []).map((segment) => [segment.segment, segment.metrics])),
+        })
       : 'disabled';
     const estimated = typeof estimate === 'string' ? null : estimate;
     const decidedBy =

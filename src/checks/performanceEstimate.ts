@@ -7,11 +7,13 @@
  */
 import type { PerformanceCheckSettings } from '../config/checksSchema.js';
 import type { StoredModelVersion } from '../core/model.js';
+import { OTHER_SEGMENT, type SegmentSpec } from '../core/segments.js';
 import type { RunResult } from '../core/run.js';
 import {
   decideEstimatedPerformance,
   estimatedFloorsFromPerformance,
   estimatePerformance,
+  estimatePerformanceSegments,
   ESTIMATED_METRICS,
   MODEL_FEATURE,
   type EstimatedMetricName,
@@ -20,6 +22,7 @@ import {
 } from '../drift/index.js';
 import type { LabelStore } from '../storage/labelStore.js';
 import type { ReferenceStore } from '../storage/referenceStore.js';
+import type { SegmentColumn } from '../storage/windowReader.js';
 import type { CheckWindow } from './checkRunner.js';
 
 /** Why a run has no estimate, when it has none. */
@@ -69,33 +72,62 @@ export class PerformanceEstimator {
     settings: PerformanceCheckSettings,
     window: CheckWindow,
     realised: PerformanceMetrics,
+    segmenting: {
+      specs: readonly SegmentSpec[];
+      columns: readonly SegmentColumn[];
+      /** Realised metrics per segment label, where labels have arrived. */
+      realised: ReadonlyMap<string, PerformanceMetrics>;
+    } = { specs: [], columns: [], realised: new Map() },
   ): Promise<PerformanceEstimateOutcome | NoEstimateReason> {
     if (!settings.estimate.enabled) return 'disabled';
     if (version.task !== 'binary_classification') return 'not_a_classifier';
     const outcomes = (await this.references.load(version.model, version.version))?.outcomes;
     if (!outcomes) return 'no_labelled_reference';
-    const scores = await this.labels.windowScores(
+    const window_ = await this.labels.windowScores(
       version.model,
       version.version,
       window.startMs,
       window.endMs,
+      segmenting.columns,
     );
-    const estimated = estimatePerformance({
+    const floors = estimatedFloorsFromPerformance(settings.floors);
+    const base = {
       calibration: outcomes.calibration,
       reference: { scores: outcomes.scores, labels: outcomes.labels },
-      scores,
       threshold: version.threshold,
       bandSigmas: settings.estimate.bandSigmas,
       // Seeded by the window: a run repeated on the same window gives the same band.
       seed: Math.floor(window.startMs / 1000) % 2_147_483_647,
-    });
-    const decision = decideEstimatedPerformance(
-      estimated,
-      estimatedFloorsFromPerformance(settings.floors),
-      settings.estimate.minRows,
-    );
+    };
+    const estimated = estimatePerformance({ ...base, scores: window_.scores });
+    const decision = decideEstimatedPerformance(estimated, floors, settings.estimate.minRows);
     const beside = realisedBeside(realised);
-    const floors = estimatedFloorsFromPerformance(settings.floors);
+    const segments = estimatePerformanceSegments({
+      base,
+      scores: window_.scores,
+      bys: segmenting.specs.map((spec, i) => ({
+        by: spec.by,
+        top: spec.top,
+        values: window_.segmentValues[i]!,
+      })),
+      floors,
+      minRows: settings.estimate.minRows,
+    }).map((segment) => {
+      // `__other__` holds other values here (ranked by rows) than among the
+      // labelled rows (ranked by labels): only a named value is the same slice.
+      const realisedHere = realisedBeside(
+        segment.value === OTHER_SEGMENT ? {} : (segmenting.realised.get(segment.segment) ?? {}),
+      );
+      return {
+        ...segment,
+        metrics: Object.fromEntries(
+          ESTIMATED_METRICS.map((name) => [
+            name,
+            { ...segment.metrics[name], realised: realisedHere[name] },
+          ]),
+        ),
+      };
+    });
     const insufficient = decision.status === 'insufficient_data';
     const metrics = Object.fromEntries(
       ESTIMATED_METRICS.map((name) => [
@@ -140,6 +172,7 @@ export class PerformanceEstimator {
         metrics,
         breaches: decision.breaches,
         unjudged: decision.unjudged,
+        ...(segments.length > 0 ? { segments } : {}),
         calibration: {
           rows: outcomes.calibration.rows,
           positives: outcomes.calibration.positives,

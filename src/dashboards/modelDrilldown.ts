@@ -167,7 +167,24 @@ function segmentsRow(dashboard: DashboardBuilder): void {
             legend: '{{segment_by}}={{segment}} ({{model_version}})',
           }),
         )
-        .span(24),
+        .span(12),
+    )
+    .withPanel(
+      timeseries(
+        'Estimated ROC AUC by segment',
+        'ROC AUC of each segment estimated from its scores alone (CBPE) in each performance check; the band of each segment, measured at its own size, is in the run. A segment far below the others is where the model does worst.',
+      )
+        .unit('none')
+        .min(0)
+        .max(1)
+        .withTarget(
+          prometheusQuery(
+            'A',
+            `${METRICS.segmentEstimatedPerformance.name}{${SELECTED_SEGMENTS}, metric="roc_auc"}`,
+            { legend: '{{segment_by}}={{segment}} ({{model_version}})' },
+          ),
+        )
+        .span(12),
     );
 }
 

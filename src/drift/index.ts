@@ -122,3 +122,4 @@ export {
   type SegmentWindow,
 } from './segments.js';
 export { evaluatePerformanceSegments, type PerformanceSegment } from './performanceSegments.js';
+export { estimatePerformanceSegments, type EstimatedSegment } from './estimatedSegments.js';

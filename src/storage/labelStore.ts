@@ -43,23 +43,38 @@ export class LabelStore {
    */
   /**
    * The scores of the window's raw rows (all rows, or the kept sample), in
-   * no particular order: what label-free performance estimation reads.
+   * no particular order, and per segment column the row's segment value
+   * (same order): what label-free performance estimation reads.
    */
   async windowScores(
     model: string,
     version: string,
     startMs: number,
     endMs: number,
-  ): Promise<Float64Array> {
+    segments: readonly SegmentColumn[] = [],
+  ): Promise<{ scores: Float64Array; segmentValues: (string | null)[][] }> {
     try {
-      // One float8[] value instead of a row per score: a million scores
-      // decode as one array, not a million row objects.
-      const { rows } = await this.pool.query<{ scores: number[] | null }>(
-        `SELECT array_agg(score) AS scores FROM predictions
-          WHERE model = $1 AND model_version = $2 AND ts >= $3 AND ts < $4 AND score IS NOT NULL`,
-        [model, version, new Date(startMs), new Date(endMs)],
+      const params: unknown[] = [model, version, new Date(startMs), new Date(endMs)];
+      const extra = segments.map(
+        (column, i) =>
+          `, array_agg(${segmentExpression(column, (text) => {
+            params.push(text);
+            return `$${params.length}::text`;
+          })}) AS s${i}`,
       );
-      return Float64Array.from(rows[0]?.scores ?? []);
+      // One array per column instead of a row per score: a million scores
+      // decode as one array, not a million row objects. Aggregates of one
+      // query level see the rows in the same order, so the arrays align.
+      const { rows } = await this.pool.query<{ scores: number[] | null } & Record<string, unknown>>(
+        `SELECT array_agg(score) AS scores${extra.join('')} FROM predictions
+          WHERE model = $1 AND model_version = $2 AND ts >= $3 AND ts < $4 AND score IS NOT NULL`,
+        params,
+      );
+      const row = rows[0];
+      return {
+        scores: Float64Array.from(row?.scores ?? []),
+        segmentValues: segments.map((_, i) => (row?.[`s${i}`] as (string | null)[] | null) ?? []),
+      };
     } catch (error) {
       throw translateDatabaseError(error);
     }

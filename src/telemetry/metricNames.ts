@@ -286,6 +286,12 @@ export const METRICS = {
     'Upper end of the band around driftwatch_model_estimated_performance; a degraded estimate has this below the floor.',
     ['model', 'model_version', 'metric'] as const,
   ),
+  segmentEstimatedPerformance: metric(
+    'driftwatch_segment_estimated_performance',
+    'gauge',
+    "Metric of a binary classifier estimated from the scores alone, per segment of the latest performance check (top N values of each configured `by`, the rest as __other__); metric is accuracy, precision, recall, f1 or roc_auc. A segment's band is in the run summary.",
+    ['model', 'model_version', 'segment_by', 'segment', 'metric'] as const,
+  ),
   modelCalibrationError: metric(
     'driftwatch_model_calibration_error',
     'gauge',

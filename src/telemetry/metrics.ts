@@ -97,6 +97,7 @@ export class Metrics {
   readonly modelEstimatedPerformanceLower = gauge(this.registry, 'modelEstimatedPerformanceLower');
   readonly modelEstimatedPerformanceUpper = gauge(this.registry, 'modelEstimatedPerformanceUpper');
   readonly modelCalibrationError = gauge(this.registry, 'modelCalibrationError');
+  readonly segmentEstimatedPerformance = gauge(this.registry, 'segmentEstimatedPerformance');
   readonly parityMismatchRatio = gauge(this.registry, 'parityMismatchRatio');
   readonly parityMaxAbsDiff = gauge(this.registry, 'parityMaxAbsDiff');
   readonly parityRowsCheckedTotal = counter(this.registry, 'parityRowsCheckedTotal');

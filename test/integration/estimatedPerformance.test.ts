@@ -6,6 +6,9 @@
  * estimate. Data from a known logistic model with overconfident scores
  * (calibration has something to correct) and a covariate shift in the window.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/stats/index.js';
 import { metricValue } from '../helpers/metrics.js';
@@ -32,6 +35,16 @@ function rows(n: number, seed: number, x1Shift = 0): Row[] {
   });
 }
 
+/** The serving pod of window row i: 80 % pod-a, 15 % pod-b, 5 % pod-c. */
+const podOf = (i: number): string => (i % 20 === 0 ? 'pod-c' : i % 20 <= 3 ? 'pod-b' : 'pod-a');
+
+const SEGMENT_CONFIG = `
+    cbpe:
+      segments:
+        - by: tag:pod
+          top: 3
+`;
+
 interface MetricSummary {
   estimate: number | null;
   lower: number | null;
@@ -53,6 +66,12 @@ interface PerformanceRun {
       breaches: string[];
       metrics: Record<string, MetricSummary>;
       calibration: { rows: number; expectedCalibrationError: number };
+      segments?: {
+        segment: string;
+        value: string;
+        rows: number;
+        metrics: Record<string, MetricSummary>;
+      }[];
     };
   };
   results: { feature: string; test: string; statistic: number | null; drifted: boolean }[];
@@ -95,6 +114,7 @@ describe('estimated performance (CBPE) in the performance check', () => {
       timestamp: new Date(now - 1000 - i).toISOString(),
       features: { x1: row.x1, x2: row.x2 },
       score: row.score,
+      tags: { pod: podOf(i) },
     }));
     const response = await call(t.url, '/v1/predictions', {
       raw: ndjson(records),
@@ -119,14 +139,21 @@ describe('estimated performance (CBPE) in the performance check', () => {
       ...data.map((r) => [r.x1, r.x2, r.score, ...(withLabel ? [r.label] : [])].join(',')),
     ].join('\n') + '\n';
 
+  let dir: string;
+
   beforeAll(async () => {
-    t = await startTestService();
+    dir = mkdtempSync(path.join(tmpdir(), 'driftwatch-cbpe-'));
+    const configFile = path.join(dir, 'driftwatch.yaml');
+    const fixture = readFileSync('test/fixtures/driftwatch.test.yaml', 'utf8');
+    writeFileSync(configFile, fixture.replace('  settings:\n', `  settings:${SEGMENT_CONFIG}`));
+    t = await startTestService({ configFile });
     await register('cbpe');
     expect((await uploadReference('cbpe', csv(reference))).status).toBe(200);
     await ship('cbpe', window);
   });
   afterAll(async () => {
     await t?.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('calibrates on the labelled reference and reports how far the raw scores are from calibrated', async () => {
@@ -208,6 +235,39 @@ describe('estimated performance (CBPE) in the performance check', () => {
       run.summary.estimated.calibration.expectedCalibrationError,
       9,
     );
+  });
+
+  it('estimates each segment with a band at its own size, the realised value beside it, one gauge series per segment', async () => {
+    const run = await runPerformance('cbpe');
+    const segments = run.summary.estimated.segments ?? [];
+    expect(segments.map((s) => s.segment)).toEqual([
+      'tag:pod=pod-a',
+      'tag:pod=pod-b',
+      'tag:pod=pod-c',
+    ]);
+    expect(segments.map((s) => s.rows)).toEqual(
+      ['pod-a', 'pod-b', 'pod-c'].map((pod) => window.filter((_, i) => podOf(i) === pod).length),
+    );
+    const whole = run.summary.estimated.metrics.roc_auc!;
+    const width = (m: MetricSummary) => m.upper! - m.lower!;
+    const small = segments[2]!.metrics.roc_auc!;
+    // 5 % of the rows: a band about √20 times as wide as the whole window's.
+    expect(width(small)).toBeGreaterThan(2.5 * width(whole));
+    for (const segment of segments) {
+      const auc = segment.metrics.roc_auc!;
+      // Labels arrived (previous test): each pod's realised AUC beside its estimate, inside its band.
+      expect(auc.realised, segment.segment).not.toBeNull();
+      expect(auc.realised!, segment.segment).toBeGreaterThanOrEqual(auc.lower!);
+      expect(auc.realised!, segment.segment).toBeLessThanOrEqual(auc.upper!);
+    }
+    const metrics = (await call<string>(t.url, '/metrics')).body;
+    expect(
+      metricValue(
+        metrics,
+        'driftwatch_segment_estimated_performance{model="cbpe",model_version="1",segment_by="tag:pod",segment="pod-c",metric="roc_auc"}',
+      ),
+    ).toBeCloseTo(small.estimate!, 9);
+    expect(metrics.match(/^driftwatch_segment_estimated_performance\{/gm)).toHaveLength(3 * 5);
   });
 
   it('says why there is no estimate when the reference has no labels, and keeps the old verdict', async () => {

@@ -30,6 +30,8 @@ const NO_SAMPLE_EXPECTED: Record<string, string> = {
     'needs a model with segments (test/integration/segments.test.ts)',
   driftwatch_segment_drift_share: 'needs a model with segments (test/integration/segments.test.ts)',
   driftwatch_segment_rows: 'needs a model with segments (test/integration/segments.test.ts)',
+  driftwatch_segment_estimated_performance:
+    'needs a model with segments and a labelled reference (test/integration/estimatedPerformance.test.ts)',
   driftwatch_ingest_batch_replays_total:
     'needs a repeated Idempotency-Key (test/integration/rawSample.test.ts)',
 };

@@ -63,6 +63,52 @@ function verdict(m: MetricView, below: boolean, off: boolean): SafeHtml | string
   return m.floor === null ? '' : statusBadge('ok', 'ok');
 }
 
+/** Per segment: rows, the estimated ROC AUC and accuracy with their bands, the realised beside. */
+function segmentsTable(value: unknown): SafeHtml {
+  if (!Array.isArray(value) || value.length === 0) return html``;
+  const segments = value as Record<string, unknown>[];
+  const cell = (m: MetricView): SafeHtml =>
+    html`${formatNumber(m.estimate)}${m.lower === null || m.upper === null ? '' : ` (${formatNumber(m.lower)} – ${formatNumber(m.upper)})`}`;
+  return html`<h3>Per segment</h3>
+    <div class="table-wrap">
+      <table>
+        <caption class="visually-hidden">
+          Estimated ROC AUC and accuracy per segment, with the realised values
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">Segment</th>
+            <th scope="col" class="num">Rows</th>
+            <th scope="col" class="num">Estimated ROC AUC (band)</th>
+            <th scope="col" class="num">Realised ROC AUC</th>
+            <th scope="col" class="num">Estimated accuracy (band)</th>
+            <th scope="col" class="num">Realised accuracy</th>
+            <th scope="col">Verdict</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${segments.map((segment) => {
+            const metrics = (segment.metrics ?? {}) as Record<string, unknown>;
+            const auc = metricView(metrics.roc_auc);
+            const accuracy = metricView(metrics.accuracy);
+            const status =
+              typeof segment.status === 'string' ? segment.status : 'insufficient_data';
+            const off = outsideBand(auc) || outsideBand(accuracy);
+            return html`<tr${status === 'degraded' || off ? html` class="drifted"` : ''}>
+              <th scope="row">${typeof segment.segment === 'string' ? segment.segment : ''}</th>
+              <td class="num">${formatNumber(numberOrNull(segment.rows))}</td>
+              <td class="num">${cell(auc)}</td>
+              <td class="num">${formatNumber(auc.realised)}</td>
+              <td class="num">${cell(accuracy)}</td>
+              <td class="num">${formatNumber(accuracy.realised)}</td>
+              <td>${off ? statusBadge('drift', 'realised outside band') : statusBadge(status, status === 'degraded' ? 'band below floor' : status === 'ok' ? 'ok' : 'too few rows')}</td>
+            </tr>`;
+          })}
+        </tbody>
+      </table>
+    </div>`;
+}
+
 export function estimateSection(run: RunView): SafeHtml {
   const estimated = run.summary.estimated as Record<string, unknown> | undefined;
   if (estimated === undefined) return html``;
@@ -133,5 +179,6 @@ export function estimateSection(run: RunView): SafeHtml {
           })}
         </tbody>
       </table>
-    </div>`;
+    </div>
+    ${segmentsTable(estimated.segments)}`;
 }

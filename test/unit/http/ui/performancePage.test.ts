@@ -121,6 +121,47 @@ describe('performance run page', () => {
     expect(page).toContain('Too few labels yet: the estimate decides this run.');
   });
 
+  it('lists the estimate of each segment, its name escaped, a realised value outside its band flagged', () => {
+    const page = renderRunPage(
+      SERVED,
+      performanceRun({
+        decidedBy: 'labels',
+        estimated: {
+          status: 'ok',
+          rows: 600,
+          bandSigmas: 2,
+          calibration: { rows: 5000, positives: 1200, expectedCalibrationError: 0.01 },
+          metrics: { roc_auc: metric(0.82, 0.8, 0.84, 0.81, 0.7) },
+          segments: [
+            {
+              segment: 'tag:pod=<script>x</script>',
+              rows: 570,
+              status: 'ok',
+              metrics: {
+                roc_auc: metric(0.82, 0.8, 0.84, 0.83, 0.7),
+                accuracy: metric(0.8, 0.78, 0.82, 0.79, null),
+              },
+            },
+            {
+              segment: 'tag:pod=pod-c',
+              rows: 30,
+              status: 'ok',
+              metrics: {
+                roc_auc: metric(0.8, 0.7, 0.9, 0.55, 0.7),
+                accuracy: metric(0.8, 0.7, 0.9, 0.75, null),
+              },
+            },
+          ],
+        },
+      }),
+    );
+    expect(page).toContain('Per segment');
+    expect(page).not.toContain('<script>x</script>');
+    expect(page).toContain('tag:pod=&lt;script&gt;x&lt;/script&gt;');
+    expect(row(page, 'tag:pod=pod-c')).toContain('realised outside band');
+    expect(row(page, 'tag:pod=pod-c')).toContain('0.8 (0.7 – 0.9)');
+  });
+
   it('explains why a run has no estimate', () => {
     const page = renderRunPage(
       SERVED,
