@@ -55,6 +55,19 @@ const SKEW_SHARE = 0.1;
 const SKEW_FACTOR = 10;
 /** Outcomes reach driftwatch this long after their predictions (weeks, for a real churn model). */
 const LABEL_DELAY_MS = 20_000;
+/**
+ * The serving pods behind the demo's traffic, tagged `pod` on each record,
+ * by row position out of 20 (rotated each tick): pod-d (5 %) has a stale feature cache that
+ * serves support_calls = 0 — a fault in 5 % of the traffic that the whole
+ * window hides and the `tag:pod` segments show.
+ */
+const STALE_POD = 'pod-d';
+function podOf(tick: number, row: number): string {
+  // Rotated by tick: the rows of one position share a seeded draw order, so
+  // a pod must not always get the same position.
+  const slot = (row + 13 * tick) % 20;
+  return slot === 0 ? STALE_POD : slot <= 5 ? 'pod-c' : slot <= 11 ? 'pod-b' : 'pod-a';
+}
 
 export type DemoPhase = 'normal' | 'drift' | 'drift+skew';
 
@@ -99,6 +112,8 @@ export interface DemoOutcome {
   finalDrift: RunView | undefined;
   finalParity: RunView | undefined;
   finalPerformance: RunView | undefined;
+  /** A drift found in a segment and not in the whole window (the stale pod), as one line. */
+  segmentOnlyDrift: string | null;
 }
 
 /** Phase of the traffic at `fraction` (0–1) of the duration. */
@@ -137,6 +152,8 @@ export function demoConfig(options: {
               floors: { auc: 0.7 },
             },
           },
+          // Drift and performance per serving pod (four pods: all of them fit in the top 5).
+          segments: [{ by: 'tag:pod', top: 5 }],
         },
       },
     },
@@ -191,13 +208,17 @@ function describeRun(run: RunView, baseUrl: string): string {
   }
   if (run.kind === 'drift') {
     const drifted = [
-      ...new Set((run.results ?? []).filter((r) => r.drifted).map((r) => r.feature)),
+      ...new Set(
+        (run.results ?? []).filter((r) => r.drifted && r.segment === null).map((r) => r.feature),
+      ),
     ];
     const detail =
       drifted.length > 0
         ? `, drifted features ${drifted.map((f) => (f === '__score__' ? 'score' : f)).join(', ')}`
         : '';
-    return `${how}drift run ${run.id}: status ${run.status} on ${run.rows ?? 0} rows${detail} — ${link}`;
+    const confined = segmentOnlyDrift(run);
+    const segments = confined ? `; only in a segment: ${confined}` : '';
+    return `${how}drift run ${run.id}: status ${run.status} on ${run.rows ?? 0} rows${detail}${segments} — ${link}`;
   }
   if (run.kind === 'parity') {
     const count = (value: unknown): string => (typeof value === 'number' ? String(value) : '?');
@@ -211,6 +232,28 @@ function describeRun(run: RunView, baseUrl: string): string {
     return `${how}performance run ${run.id}: status ${run.status}${auc ? `, ${auc}` : ''} — ${link}`;
   }
   return `${how}${run.kind} run ${run.id}: status ${run.status} — ${link}`;
+}
+
+/**
+ * The drifts a run found in a segment but not in the whole window, as
+ * `tag:pod=pod-d (support_calls)`; null when there are none.
+ */
+export function segmentOnlyDrift(run: RunView | undefined): string | null {
+  const results = run?.results ?? [];
+  const whole = new Set(
+    results.filter((r) => r.drifted && r.segment === null).map((r) => r.feature),
+  );
+  const bySegment = new Map<string, Set<string>>();
+  for (const r of results) {
+    if (!r.drifted || r.segment === null || whole.has(r.feature)) continue;
+    const features = bySegment.get(r.segment) ?? new Set<string>();
+    features.add(r.feature);
+    bySegment.set(r.segment, features);
+  }
+  if (bySegment.size === 0) return null;
+  return [...bySegment]
+    .map(([segment, features]) => `${segment} (${[...features].join(', ')})`)
+    .join('; ');
 }
 
 /**
@@ -261,7 +304,12 @@ class ServingPod {
     this.tick += 1;
     const shift = phase === 'normal' ? {} : DRIFT_SHIFT;
     const rows = demoRows(ROWS_PER_TICK, 10_000 + this.tick, shift);
-    const logged = rows.map((row) => demoFeatures(row));
+    // The stale pod's cache serves support_calls = 0: the model sees it and the log says it.
+    const logged = rows.map((row, i) =>
+      podOf(this.tick, i) === STALE_POD
+        ? { ...demoFeatures(row), support_calls: 0 }
+        : demoFeatures(row),
+    );
     // What the model is fed: with the skew, a units bug in the pod's
     // pipeline for one row in ten.
     const fed = logged.map((features, i) =>
@@ -292,12 +340,23 @@ class ServingPod {
         timestamp,
         features: logged[row],
         score,
+        tags: { pod: podOf(this.tick, row) },
         prediction: score >= 0.5 ? 1 : 0,
         latency_ms: Math.round(latencyMs * 1000) / 1000,
       });
       this.logged += 1;
     });
   }
+}
+
+/** The newest drift run's segment-only drift, looking back over the drift runs that found one. */
+async function firstSegmentOnlyDrift(baseUrl: string, runs: RunView[]): Promise<string | null> {
+  const drifted = runs.filter((run) => run.kind === 'drift' && run.status === 'drift').reverse();
+  for (const run of drifted.slice(0, 5)) {
+    const found = segmentOnlyDrift(await api<RunView>(`${baseUrl}/v1/runs/${run.id}`));
+    if (found) return `${found} (drift run ${run.id})`;
+  }
+  return null;
 }
 
 async function listRuns(baseUrl: string): Promise<RunView[]> {
@@ -397,6 +456,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     );
     say(
       `labels: each prediction's outcome reaches POST /v1/labels ${LABEL_DELAY_MS / 1000} s late; until then the performance runs estimate AUC from the scores alone`,
+    );
+    say(
+      `serving pods: pod-a 40 %, pod-b 30 %, pod-c 25 %, ${STALE_POD} 5 % of the traffic (tag pod, segments by tag:pod); ${STALE_POD}'s stale feature cache serves support_calls = 0 throughout — too little traffic to move the whole window`,
     );
 
     // Scheduled runs are reported as they land, through the API.
@@ -502,6 +564,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
       finalDrift: final.drift,
       finalParity: final.parity,
       finalPerformance: final.performance,
+      segmentOnlyDrift: runs.some((run) => run.kind === 'drift')
+        ? await firstSegmentOnlyDrift(baseUrl, runs)
+        : null,
     };
     for (const line of summaryLines(outcome)) print(line);
     const keep = options.keepServingUntil;
@@ -551,6 +616,11 @@ export function summaryLines(outcome: DemoOutcome): string[] {
         : `  serving skew named: NO — expected monthly_charges ×${SKEW_FACTOR} in the final parity run`,
     );
   }
+  lines.push(
+    outcome.segmentOnlyDrift
+      ? `  drift only in a segment: ${outcome.segmentOnlyDrift}`
+      : `  drift only in a segment: NO — expected ${STALE_POD}'s support_calls in segment tag:pod=${STALE_POD}`,
+  );
   const auc = estimatedAuc(outcome.finalPerformance);
   lines.push(
     auc

@@ -56,6 +56,8 @@ describe('driftwatch demo', () => {
     expect(stdout).toMatch(
       /serving skew named: monthly_charges looks served ×10 \(reproduces \d+ % of /,
     );
+    // The stale pod (5 % of traffic) drifts in its segment and not in the whole window.
+    expect(stdout).toMatch(/drift only in a segment: tag:pod=pod-d \([^)]*support_calls/);
     // Performance runs estimated AUC before labels came, then set the realised AUC beside it.
     expect(stdout).toMatch(
       /performance run \d+: status \w+, estimated AUC 0\.\d{3} .*no labels yet/,

@@ -6,6 +6,7 @@ import {
   demoConfig,
   phaseAt,
   estimatedAuc,
+  segmentOnlyDrift,
   summaryLines,
 } from '../../../src/demo/demo.js';
 
@@ -52,12 +53,14 @@ describe('demo summary', () => {
       finalDrift: undefined,
       finalParity: undefined,
       finalPerformance: undefined,
+      segmentOnlyDrift: null,
     }).join('\n');
     expect(lines).toMatch(/^ {2}drift {8}ok +3$/m);
     expect(lines).toMatch(/drift detected: NO/);
     expect(lines).toMatch(/parity failures detected: yes, degraded/);
     expect(lines).toMatch(/serving skew named: NO — expected monthly_charges ×10/);
     expect(lines).toMatch(/performance before labels: NO estimate/);
+    expect(lines).toMatch(/drift only in a segment: NO — expected pod-d's support_calls/);
   });
 
   it('sets the estimated AUC and its band beside the realised AUC of the final performance run', () => {
@@ -81,10 +84,27 @@ describe('demo summary', () => {
       finalDrift: undefined,
       finalParity: undefined,
       finalPerformance,
+      segmentOnlyDrift: null,
     }).join('\n');
     expect(lines).toContain(
       'performance before labels: estimated AUC 0.812 (band 0.790–0.835), realised 0.805 on 3200 labels (final performance run 9)',
     );
+  });
+
+  it('names the drifts found in a segment and not in the whole window', () => {
+    const row = (feature: string, segment: string | null, drifted: boolean) =>
+      ({ feature, test: 'ks', segment, drifted }) as NonNullable<RunView['results']>[number];
+    const run = {
+      results: [
+        row('tenure_months', null, true),
+        row('support_calls', null, false),
+        row('tenure_months', 'tag:pod=pod-d', true),
+        row('support_calls', 'tag:pod=pod-d', true),
+        row('support_calls', 'tag:pod=pod-a', false),
+      ],
+    } as unknown as RunView;
+    expect(segmentOnlyDrift(run)).toBe('tag:pod=pod-d (support_calls)');
+    expect(segmentOnlyDrift({ results: [row('x', null, true)] } as unknown as RunView)).toBeNull();
   });
 
   it('says when the realised AUC falls outside the band around the estimate', () => {
@@ -128,6 +148,7 @@ describe('demo summary', () => {
       finalDrift: undefined,
       finalParity,
       finalPerformance: undefined,
+      segmentOnlyDrift: null,
     }).join('\n');
     expect(lines).toContain(
       'serving skew named: monthly_charges looks served ×10 (reproduces 100 % of 61 mismatching rows)',
