@@ -5,7 +5,10 @@
  * (a missing feature, an absent tag) are the value `__missing__`, ranked like
  * any other. The window's raw rows are read once, each row routed to its
  * segment of every `by`, and the pure layer tests every segment's features
- * under one correction across all features × segments (drift/segments.ts).
+ * under one correction across all features × segments (drift/segments.ts):
+ * a feature's segment against the reference's slice of the same value
+ * (imported with the reference when the feature was a segment `by`), a tag's
+ * segment against the whole reference.
  *
  * The rows read are whatever raw rows the window holds: every record, or
  * the deterministic hash sample above `storage.raw.keepAllBelowPerSecond`
@@ -120,6 +123,8 @@ export interface SegmentEvaluation {
       value: string;
       segment: string;
       rows: number;
+      /** `slice`: compared with the reference's rows of the same value; `whole`: with all of them. */
+      reference: 'slice' | 'whole';
       status: string;
       driftedFeatures: string[];
     }[];
@@ -202,6 +207,7 @@ export async function evaluateSegments(input: {
           value,
           current: columns.window(),
           slicedFeature: source.kind === 'feature' ? source.name : undefined,
+          topValues: plan.values.slice(0, -1),
         },
       ];
     }),
@@ -216,6 +222,7 @@ export async function evaluateSegments(input: {
         value: segment.value,
         segment: segment.segment,
         rows: segment.rows,
+        reference: segment.reference,
         status: segment.status,
         driftedFeatures: segment.driftedFeatures,
       })),

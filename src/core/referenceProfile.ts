@@ -49,4 +49,25 @@ export interface ReferenceProfile {
    * the reference carried both columns; absent or null otherwise.
    */
   outcomes?: ReferenceOutcomes | null;
+  /**
+   * Per-value profiles of the other features, for each categorical feature
+   * the model's segments slice on (docs/checks.md, "Segments"): a segment of
+   * that feature is compared with the same slice of the reference. Absent or
+   * null for a reference imported without segment features.
+   */
+  slices?: ReferenceSlice[] | null;
+}
+
+/**
+ * The reference rows whose categorical feature `by` has one value, profiled
+ * on every other feature of the schema (in schema order). `value` is one of
+ * the most frequent values, REST_SLICE (every less frequent value together)
+ * or MISSING_SEGMENT (rows without the feature).
+ */
+export interface ReferenceSlice {
+  by: string;
+  value: string;
+  /** Reference rows in the slice. */
+  rows: number;
+  features: FeatureProfile[];
 }

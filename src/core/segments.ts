@@ -15,6 +15,14 @@ export const OTHER_SEGMENT = '__other__';
 /** Records without the feature value or without the tag: ranked like any value. */
 export const MISSING_SEGMENT = '__missing__';
 
+/**
+ * The reference's slice of every value of a sliced feature beyond its
+ * REFERENCE_SLICE_VALUES most frequent ones (ranked like window values).
+ */
+export const REST_SLICE = '__rest__';
+/** Values of a categorical feature that get a reference slice of their own. */
+export const REFERENCE_SLICE_VALUES = 100;
+
 /** Default and bounds of `top`: the segment label's cardinality is at most top + 1 per `by`. */
 export const DEFAULT_SEGMENT_TOP = 10;
 export const MAX_SEGMENT_TOP = 50;
@@ -69,4 +77,18 @@ export function rankSegments(
     rowSegment[row] = at ?? ranked.length;
   });
   return { segments: other ? [...ranked, OTHER_SEGMENT] : ranked, rowSegment };
+}
+
+/** The categorical features among segment specs' `by`s (tags and other names left out), once each. */
+export function slicedFeatures(
+  specs: readonly SegmentSpec[],
+  features: readonly { name: string; type: string }[],
+): string[] {
+  const categorical = new Set(features.filter((f) => f.type === 'categorical').map((f) => f.name));
+  const names = specs
+    .map((spec) => segmentSource(spec.by))
+    .flatMap((source) =>
+      source.kind === 'feature' && categorical.has(source.name) ? [source.name] : [],
+    );
+  return [...new Set(names)];
 }

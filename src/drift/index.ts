@@ -29,7 +29,12 @@ export {
   type DriftPolicy,
   type DriftPolicyInput,
 } from './policy.js';
-export { buildNumericProfile, buildCategoricalProfile, buildReferenceProfile } from './profile.js';
+export {
+  buildNumericProfile,
+  buildCategoricalProfile,
+  buildReferenceProfile,
+  numericProfileFromSorted,
+} from './profile.js';
 export {
   numericFeatureRows,
   categoricalFeatureRows,
@@ -123,3 +128,10 @@ export {
 } from './segments.js';
 export { evaluatePerformanceSegments, type PerformanceSegment } from './performanceSegments.js';
 export { estimatePerformanceSegments, type EstimatedSegment } from './estimatedSegments.js';
+export {
+  buildReferenceSlices,
+  mergeReferenceSlices,
+  mergeSortedArrays,
+  segmentReference,
+  type SegmentReferenceSource,
+} from './referenceSlices.js';

@@ -28,8 +28,22 @@ export function buildNumericProfile(
   values: ArrayLike<number | null | undefined>,
   options: { bins?: number } = {},
 ): NumericFeatureProfile {
-  const bins = options.bins ?? defaultDriftPolicy.psiBins;
   const { sorted, missing } = numericColumn(name, values);
+  return numericProfileFromSorted(name, sorted, missing, options);
+}
+
+/**
+ * Profile of a numeric feature from its non-missing values already in
+ * ascending order (kept, not copied) and its missing count: how a merge of
+ * reference slices is profiled without sorting again.
+ */
+export function numericProfileFromSorted(
+  name: string,
+  sorted: Float64Array,
+  missing: number,
+  options: { bins?: number } = {},
+): NumericFeatureProfile {
+  const bins = options.bins ?? defaultDriftPolicy.psiBins;
   const n = sorted.length;
   if (n === 0) {
     return {

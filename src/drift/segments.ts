@@ -1,7 +1,16 @@
 /**
  * Drift per segment: the window split by the values of a categorical feature
- * or a record tag (core/segments.ts), each slice tested against the same
- * reference with the same per-feature tests as the whole window.
+ * or a record tag (core/segments.ts), each slice tested with the same
+ * per-feature tests as the whole window.
+ *
+ * A segment of a categorical feature is compared with the same slice of the
+ * reference (drift/referenceSlices.ts): `plan=pro` with the reference's pro
+ * rows, `__other__` with the rows of every value outside the window's top,
+ * so that features that depend on the plan do not drift in every plan
+ * segment. With no such slice (an unseen value, a reference imported before
+ * the feature was a segment) the segment is compared with the whole
+ * reference, and says so (`reference: 'whole'`). A tag segment is always
+ * compared with the whole reference: reference rows carry no tags.
  *
  * Slicing multiplies the tests: 5 features × 11 segments are 55 decisions a
  * run could get wrong. So the decisive p-values of every feature of every
@@ -16,7 +25,7 @@
  * tested (it adds nothing to the family). The score is not tested per segment,
  * nor the feature a segment is sliced on (constant within it by construction).
  */
-import type { ReferenceProfile } from '../core/referenceProfile.js';
+import type { FeatureProfile, ReferenceProfile } from '../core/referenceProfile.js';
 import { segmentLabel } from '../core/segments.js';
 import {
   decideFamily,
@@ -25,6 +34,7 @@ import {
   type KindedFeatureRows,
 } from './evaluate.js';
 import { categoricalFeatureRows, numericFeatureRows } from './featureTests.js';
+import { segmentReference, type SegmentReferenceSource } from './referenceSlices.js';
 import { resolveDriftPolicy, type DriftPolicy, type DriftPolicyInput } from './policy.js';
 import type { CollectedWindow, DriftStatus, DriftTestResult, FeatureDrift } from './types.js';
 import {
@@ -45,6 +55,12 @@ export interface SegmentWindow {
    * in its own segments, where it is constant by construction.
    */
   slicedFeature?: string | undefined;
+  /**
+   * The window's top values of `by` (MISSING_SEGMENT when ranked among
+   * them), without `__other__`: the reference slices `__other__` is not
+   * compared with. Used only with `slicedFeature`.
+   */
+  topValues?: readonly string[] | undefined;
 }
 
 export interface SegmentDrift {
@@ -53,6 +69,12 @@ export interface SegmentDrift {
   /** `<by>=<value>`, as result rows and metric labels carry it. */
   segment: string;
   rows: number;
+  /**
+   * What the segment was compared with: the reference's own slice of the
+   * value (`slice`) or the whole reference (`whole`: tag segments, and
+   * feature values the reference has no slice of).
+   */
+  reference: SegmentReferenceSource;
   status: DriftStatus;
   /** Features whose decisive test drifted, in reference order. */
   driftedFeatures: string[];
@@ -73,13 +95,11 @@ export interface SegmentDriftReport {
 }
 
 function segmentFeatureRows(
-  reference: ReferenceProfile,
+  profiles: readonly FeatureProfile[],
   current: CollectedWindow,
   policy: DriftPolicy,
-  slicedFeature: string | undefined,
 ): KindedFeatureRows[] {
   const { features, rows } = current;
-  const profiles = reference.features.filter((profile) => profile.name !== slicedFeature);
   return profiles.map((profile) => {
     const column = Object.hasOwn(features, profile.name) ? features[profile.name]! : undefined;
     if (column !== undefined && column.kind !== profile.kind) {
@@ -114,10 +134,15 @@ export function evaluateSegmentDrift(
   policyInput?: DriftPolicyInput,
 ): SegmentDriftReport {
   const policy = resolveDriftPolicy(policyInput);
-  const tested = segments.map((segment) =>
+  const references = segments.map((segment) =>
+    segment.slicedFeature === undefined
+      ? { features: reference.features, source: 'whole' as const }
+      : segmentReference(reference, segment.slicedFeature, segment.value, segment.topValues ?? []),
+  );
+  const tested = segments.map((segment, i) =>
     segment.current.rows < policy.minSamples
       ? null
-      : segmentFeatureRows(reference, segment.current, policy, segment.slicedFeature),
+      : segmentFeatureRows(references[i]!.features, segment.current, policy),
   );
   const all = tested.flatMap((rows) => rows ?? []);
   decideFamily(
@@ -139,6 +164,7 @@ export function evaluateSegmentDrift(
       value: segment.value,
       segment: label,
       rows: segment.current.rows,
+      reference: references[i]!.source,
     };
     if (featureRows === null || featureRows === undefined) {
       return {

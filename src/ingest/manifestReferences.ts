@@ -9,7 +9,8 @@
 import { constants, createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { modelSettings, type Config } from '../config/schema.js';
+import { modelCheckSettings, modelSettings, type Config } from '../config/schema.js';
+import { slicedFeatures } from '../core/segments.js';
 import type { ManifestReference, ModelRegistry } from '../registry/modelRegistry.js';
 import type { ReferenceStore } from '../storage/referenceStore.js';
 import type { ReferenceImport } from './referenceImport.js';
@@ -55,6 +56,7 @@ export async function importManifestReferences(
           task: stored.task,
           features: stored.features,
           settings: modelSettings(deps.config, model),
+          sliceBy: slicedFeatures(modelCheckSettings(deps.config, model).segments, stored.features),
         },
         /\.(nd)?jsonl?$/i.test(file) ? 'ndjson' : 'csv',
         createReadStream(file),

@@ -2,7 +2,10 @@
  * Reference (training) data import from CSV (header row) or NDJSON. Rows are
  * validated like prediction features; valid rows are reduced to a profile per
  * feature (src/drift/profile.ts) and stored, replacing the previous reference
- * atomically. Raw rows are not kept: checks only need the profile.
+ * atomically. Raw rows are not kept: checks only need the profile — and, for
+ * each categorical feature the model's segments slice on, the profile of
+ * each of its values' rows (drift/referenceSlices.ts), built here because
+ * only here are the rows at hand.
  */
 import { parse as parseCsv } from 'csv-parse';
 import type { ModelSettings } from '../config/schema.js';
@@ -11,6 +14,7 @@ import type { FeatureSpec, FeatureValue, ModelTask } from '../core/model.js';
 import { buildCalibration } from '../drift/calibration.js';
 import { DEFAULT_TEXT_LIMITS, type TextLimits } from '../core/textLimits.js';
 import { buildReferenceProfile } from '../drift/profile.js';
+import { buildReferenceSlices } from '../drift/referenceSlices.js';
 import type { ReferenceStore, ReferenceSummary } from '../storage/referenceStore.js';
 import type { Rejection } from './rejection.js';
 import { NdjsonSplitter } from './recordSplitter.js';
@@ -197,6 +201,12 @@ export interface ReferenceTarget {
   task: ModelTask;
   features: readonly FeatureSpec[];
   settings: ModelSettings;
+  /**
+   * The categorical features the model's segments slice on (`segments[].by`
+   * of its check settings at import time): the reference is sliced on each.
+   * None: no slices.
+   */
+  sliceBy?: readonly string[] | undefined;
 }
 
 export class ReferenceImport {
@@ -237,6 +247,7 @@ export class ReferenceImport {
       ...pairs,
       calibration: buildCalibration(pairs.scores, pairs.labels),
     };
+    profile.slices = buildReferenceSlices(target.features, collector.columns, target.sliceBy ?? []);
     const summary = await this.store.replace(target.model, target.version, profile);
     return {
       ...summary,

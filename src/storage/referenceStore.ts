@@ -4,6 +4,10 @@
  * so that loading a 100,000-value reference is a memory copy, not text parsing.
  * Loaded profiles are cached per (model, version, import time): a check
  * re-reads only the import stamp while the reference is unchanged.
+ *
+ * Reference slices (the rows of one value of a segment feature, profiled on
+ * the other features) are stored the same way in reference_slices, one row
+ * per (by feature, value, feature), with the reference and replaced with it.
  */
 import { endianness } from 'node:os';
 import type { Calibration, ReferenceOutcomes } from '../core/calibration.js';
@@ -12,12 +16,12 @@ import type {
   FeatureProfile,
   NumericFeatureProfile,
   ReferenceProfile,
+  ReferenceSlice,
 } from '../core/referenceProfile.js';
-import { translateDatabaseError, withTransaction, type Pool } from './pool.js';
+import { translateDatabaseError, withTransaction, type Pool, type PoolClient } from './pool.js';
 
-interface FeatureRow {
+interface ProfileRow {
   feature: string;
-  role: 'feature' | 'score';
   kind: 'numeric' | 'categorical';
   position: number;
   n: number;
@@ -29,6 +33,16 @@ interface FeatureRow {
   sorted_values: Buffer | null;
   bin_edges: number[] | null;
   counts: Record<string, number> | null;
+}
+
+interface FeatureRow extends ProfileRow {
+  role: 'feature' | 'score';
+}
+
+interface SliceRow extends ProfileRow {
+  by_feature: string;
+  value: string;
+  slice_rows: number;
 }
 
 export interface ReferenceSummary {
@@ -104,7 +118,7 @@ function decodeFloat64(buffer: Uint8Array): Float64Array {
   return values;
 }
 
-function toProfile(row: FeatureRow): FeatureProfile {
+function toProfile(row: ProfileRow): FeatureProfile {
   if (row.kind === 'numeric') {
     const profile: NumericFeatureProfile = {
       kind: 'numeric',
@@ -128,6 +142,68 @@ function toProfile(row: FeatureRow): FeatureProfile {
     counts: row.counts ?? {},
   };
   return profile;
+}
+
+/**
+ * The slices' rows, one multi-row INSERT per slice (a slice holds every
+ * feature but its `by`: 12 parameters a feature).
+ */
+async function insertSlices(
+  client: PoolClient,
+  model: string,
+  version: string,
+  slices: readonly ReferenceSlice[],
+): Promise<void> {
+  const positions = new Map<string, number>();
+  for (const slice of slices) {
+    const slicePosition = positions.get(slice.by) ?? 0;
+    positions.set(slice.by, slicePosition + 1);
+    if (slice.features.length === 0) continue;
+    const params: unknown[] = [model, version, slice.by, slice.value, slicePosition, slice.rows];
+    const tuples = slice.features.map((feature, position) => {
+      const at = params.length;
+      params.push(feature.name, feature.kind, position, ...profileValues(feature));
+      const cells = Array.from({ length: 12 }, (_, i) => `$${at + i + 1}`);
+      return `($1, $2, $3, $4, $5, $6, ${cells.join(', ')})`;
+    });
+    await client.query(
+      `INSERT INTO reference_slices (model, version, by_feature, value, slice_position, slice_rows,
+         feature, kind, position, n, missing, min_value, max_value, mean, std, sorted_values,
+         bin_edges, counts)
+       VALUES ${tuples.join(', ')}`,
+      params,
+    );
+  }
+}
+
+/** A profile's columns as stored, n through counts (reference_features and reference_slices alike). */
+function profileValues(feature: FeatureProfile): unknown[] {
+  const numeric = feature.kind === 'numeric';
+  return [
+    feature.n,
+    feature.missing,
+    numeric && feature.n > 0 ? feature.min : null,
+    numeric && feature.n > 0 ? feature.max : null,
+    numeric && feature.n > 0 ? feature.mean : null,
+    numeric ? feature.std : null,
+    numeric ? encodeFloat64(feature.sortedValues) : null,
+    numeric ? feature.binEdges : null,
+    numeric ? null : JSON.stringify(feature.counts),
+  ];
+}
+
+/** The slices' rows, in stored order, as slices (features in position order). */
+function toSlices(rows: readonly SliceRow[]): ReferenceSlice[] {
+  const slices: ReferenceSlice[] = [];
+  let current: ReferenceSlice | undefined;
+  for (const row of rows) {
+    if (current?.by !== row.by_feature || current.value !== row.value) {
+      current = { by: row.by_feature, value: row.value, rows: row.slice_rows, features: [] };
+      slices.push(current);
+    }
+    current.features.push(toProfile(row));
+  }
+  return slices;
 }
 
 export class ReferenceStore {
@@ -164,30 +240,14 @@ export class ReferenceStore {
       );
       if (profile.score) entries.push([profile.score, 'score', 0]);
       for (const [feature, role, position] of entries) {
-        const numeric = feature.kind === 'numeric';
         await client.query(
           `INSERT INTO reference_features (model, version, feature, role, kind, position, n, missing,
              min_value, max_value, mean, std, sorted_values, bin_edges, counts)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-          [
-            model,
-            version,
-            feature.name,
-            role,
-            feature.kind,
-            position,
-            feature.n,
-            feature.missing,
-            numeric && feature.n > 0 ? feature.min : null,
-            numeric && feature.n > 0 ? feature.max : null,
-            numeric && feature.n > 0 ? feature.mean : null,
-            numeric ? feature.std : null,
-            numeric ? encodeFloat64(feature.sortedValues) : null,
-            numeric ? feature.binEdges : null,
-            numeric ? null : JSON.stringify(feature.counts),
-          ],
+          [model, version, feature.name, role, feature.kind, position, ...profileValues(feature)],
         );
       }
+      await insertSlices(client, model, version, profile.slices ?? []);
       const outcomes = profile.outcomes;
       if (outcomes) {
         await client.query(
@@ -273,18 +333,21 @@ export class ReferenceStore {
       const scoreRow = rows.find((row) => row.role === 'score');
       const score = scoreRow ? (toProfile(scoreRow) as NumericFeatureProfile) : null;
       const outcomes = await this.loadOutcomes(model, version, from.stamp);
+      const slices = await this.loadSlices(model, version, from.stamp);
       const loaded: LoadedReference = {
         profile: {
           rows: from.rows,
           features,
           score,
           outcomes: outcomes === 'replaced' ? null : outcomes,
+          slices: slices === 'replaced' ? null : slices,
         },
         summary: { model, version, rows: from.rows, importedAt: from.importedAt },
       };
-      // A reference replaced between the two reads: served once without its
-      // outcomes, not cached, read whole next time.
-      if (outcomes !== 'replaced') this.remember(key, from.stamp, loaded);
+      // A reference replaced between the reads: served once without its
+      // outcomes or slices (segments then use the whole reference), not
+      // cached, read whole next time.
+      if (outcomes !== 'replaced' && slices !== 'replaced') this.remember(key, from.stamp, loaded);
       return loaded;
     } catch (error) {
       throw translateDatabaseError(error);
@@ -320,6 +383,34 @@ export class ReferenceStore {
       labels: new Uint8Array(row.labels),
       calibration: row.calibration,
     };
+  }
+
+  /**
+   * The reference slices of the import with `stamp` (none: an empty list);
+   * `replaced` when another import committed after the features were read.
+   */
+  private async loadSlices(
+    model: string,
+    version: string,
+    stamp: string,
+  ): Promise<ReferenceSlice[] | 'replaced'> {
+    // One statement, one snapshot: the stamp and the slices of one import.
+    const { rows } = await this.pool.query<
+      { stamp: string } & { [K in keyof SliceRow]: SliceRow[K] | null }
+    >(
+      `SELECT ${importStamp('s.imported_at')} AS stamp, r.by_feature, r.value, r.slice_rows,
+              r.feature, r.kind, r.position, r.n, r.missing, r.min_value, r.max_value, r.mean,
+              r.std, r.sorted_values, r.bin_edges, r.counts
+         FROM reference_sets s
+         LEFT JOIN reference_slices r USING (model, version)
+        WHERE s.model = $1 AND s.version = $2
+        ORDER BY r.by_feature, r.slice_position, r.position`,
+      [model, version],
+    );
+    if (rows.length === 0 || rows[0]!.stamp !== stamp) return 'replaced';
+    return toSlices(
+      rows.filter((row): row is { stamp: string } & SliceRow => row.feature !== null),
+    );
   }
 
   private remember(key: string, stamp: string, loaded: LoadedReference): void {

@@ -26,6 +26,7 @@ interface SegmentLine {
   value: string;
   segment: string;
   rows: number;
+  reference: 'slice' | 'whole';
   status: string;
   driftedFeatures: string[];
 }
@@ -173,6 +174,13 @@ describe('segments', () => {
       expect.arrayContaining(['eu', 'us', '__other__']),
     );
     expect(segments.filter((s) => s.by === 'region')).toHaveLength(3);
+    // Tag segments against the whole reference (it has no tags); region's against its slices.
+    expect(new Set(segments.filter((s) => s.by === 'tag:pod').map((s) => s.reference))).toEqual(
+      new Set(['whole']),
+    );
+    expect(new Set(segments.filter((s) => s.by === 'region').map((s) => s.reference))).toEqual(
+      new Set(['slice']),
+    );
     // 10 pod segments × 5 features, 3 region segments × 4 (region itself is not tested there).
     expect(run.summary.segmentFamilySize).toBe(10 * 5 + 3 * 4);
     expect(run.summary.segmentRows).toBe('all');

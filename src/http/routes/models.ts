@@ -1,5 +1,6 @@
 import express, { Router } from 'express';
-import { modelSettings } from '../../config/schema.js';
+import { modelCheckSettings, modelSettings } from '../../config/schema.js';
+import { slicedFeatures } from '../../core/segments.js';
 import { AppError, NotFoundError } from '../../core/errors.js';
 import type { StoredModelVersion } from '../../core/model.js';
 import type { Authenticator } from '../auth.js';
@@ -104,6 +105,10 @@ export function modelRoutes(services: HttpServices, auth: Authenticator): Router
           task: version.task,
           features: version.features,
           settings: modelSettings(services.config, model),
+          sliceBy: slicedFeatures(
+            modelCheckSettings(services.config, model).segments,
+            version.features,
+          ),
         },
         format,
         requestBody(req, services.config.ingest.referenceMaxBodyBytes),

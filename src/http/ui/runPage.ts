@@ -81,6 +81,8 @@ interface SegmentLine {
   by: string;
   value: string;
   rows: number | null;
+  /** `slice`, `whole`, or empty for runs stored before segments said it. */
+  reference: string;
   status: string;
   driftedFeatures: string[];
 }
@@ -96,6 +98,7 @@ function segmentLines(summary: Record<string, unknown>): SegmentLine[] {
         by: text(e.by),
         value: text(e.value),
         rows: typeof e.rows === 'number' ? e.rows : null,
+        reference: e.reference === 'slice' || e.reference === 'whole' ? e.reference : '',
         status: text(e.status),
         driftedFeatures: Array.isArray(e.driftedFeatures) ? e.driftedFeatures.map(String) : [],
       },
@@ -111,9 +114,10 @@ function segmentsSection(run: RunView): SafeHtml {
   const source = text(run.summary.segmentRows);
   return html`<h2>Segments</h2>
     <p class="muted">
-      Each segment's features are tested against the reference; one
-      ${text((run.summary.policy as Record<string, unknown> | undefined)?.correction)} correction
-      covers all ${family} (feature, segment) tests of the run. Segments were read from
+      A feature's segment is tested against the reference rows with the same value when the
+      reference has them ("same value"), else, like a tag's segment, against the whole reference;
+      one ${text((run.summary.policy as Record<string, unknown> | undefined)?.correction)}
+      correction covers all ${family} (feature, segment) tests of the run. Segments were read from
       ${source === 'sample' ? 'the raw sample of the window' : 'every raw row of the window'}.
     </p>
     <div class="table-wrap">
@@ -123,6 +127,7 @@ function segmentsSection(run: RunView): SafeHtml {
             <th scope="col">By</th>
             <th scope="col">Value</th>
             <th scope="col" class="num">Rows</th>
+            <th scope="col">Reference</th>
             <th scope="col">Status</th>
             <th scope="col">Drifted features</th>
           </tr>
@@ -130,7 +135,7 @@ function segmentsSection(run: RunView): SafeHtml {
         <tbody>
           ${lines.map(
             (line) =>
-              html`<tr${line.status === 'drift' ? html` class="drifted"` : ''}><th scope="row">${line.by}</th><td>${line.value}</td><td class="num">${line.rows ?? '—'}</td><td>${statusBadge(line.status, line.status === 'insufficient_data' ? 'insufficient data' : line.status === 'drift' ? 'drifted' : 'no drift')}</td><td>${line.driftedFeatures.map(featureLabel).join(', ')}</td></tr>`,
+              html`<tr${line.status === 'drift' ? html` class="drifted"` : ''}><th scope="row">${line.by}</th><td>${line.value}</td><td class="num">${line.rows ?? '—'}</td><td>${line.reference === 'slice' ? 'same value' : line.reference === 'whole' ? 'whole' : '—'}</td><td>${statusBadge(line.status, line.status === 'insufficient_data' ? 'insufficient data' : line.status === 'drift' ? 'drifted' : 'no drift')}</td><td>${line.driftedFeatures.map(featureLabel).join(', ')}</td></tr>`,
           )}
         </tbody>
       </table>

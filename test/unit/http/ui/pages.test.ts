@@ -106,6 +106,7 @@ describe('run page', () => {
           value: HOSTILE_CATEGORY,
           segment,
           rows: 300,
+          reference: 'whole',
           status: 'drift',
           driftedFeatures: [HOSTILE_FEATURE],
         },
@@ -114,6 +115,7 @@ describe('run page', () => {
           value: '__other__',
           segment: 'tag:pod=__other__',
           rows: 50,
+          reference: 'slice',
           status: 'insufficient_data',
           driftedFeatures: [],
         },
@@ -127,6 +129,10 @@ describe('run page', () => {
     expect(table.match(/<tr class="drifted">/g)).toHaveLength(1);
     expect(table).toContain('&lt;/text&gt;&lt;script&gt;alert(3)&lt;/script&gt;&#39;');
     expect(table).toContain('insufficient data');
+    // What each segment was compared with.
+    expect(table).toContain('<th scope="col">Reference</th>');
+    expect(table).toContain('<td>whole</td>');
+    expect(table).toContain('<td>same value</td>');
     expect(page).toContain('all 10 (feature, segment) tests');
     // The features table keeps to the whole window: the segment's ks row is not a second feature row.
     const features = /<table class="features">[\s\S]*?<\/table>/.exec(page)![0];
