@@ -24,11 +24,7 @@ import {
   PanelBuilder as HeatmapPanelBuilder,
   RowsHeatmapOptionsBuilder,
 } from '@grafana/grafana-foundation-sdk/heatmap';
-import {
-  QueryVariableBuilder,
-  VariableRefresh,
-  VariableSort,
-} from '@grafana/grafana-foundation-sdk/dashboard';
+import type { QueryVariableBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as TablePanelBuilder } from '@grafana/grafana-foundation-sdk/table';
 import type { PanelBuilder as TimeseriesPanelBuilder } from '@grafana/grafana-foundation-sdk/timeseries';
@@ -40,6 +36,7 @@ import {
   datasourceVariable,
   loggedLatencyPanel,
   modelVariable,
+  labelValuesVariable,
   modelVersionVariable,
   prometheusQuery,
   scoreDistributionPanel,
@@ -103,17 +100,12 @@ const SELECTED_SEGMENTS = `${SELECTED}, segment=~"$segment"`;
  * checks (its top values per `by`, `__missing__`, `__other__`), several at once.
  */
 function segmentVariable(): QueryVariableBuilder {
-  const query = `label_values(${METRICS.segmentRows.name}{model="$model"}, segment)`;
-  return new QueryVariableBuilder('segment')
-    .label('Segment')
-    .datasource(PROMETHEUS)
-    .query(query)
-    .definition(query)
-    .refresh(VariableRefresh.OnTimeRangeChanged)
-    .sort(VariableSort.NaturalAsc)
-    .multi(true)
-    .includeAll(true)
-    .allValue('.*');
+  return labelValuesVariable(
+    'segment',
+    'Segment',
+    `${METRICS.segmentRows.name}{model="$model"}`,
+    'segment',
+  );
 }
 
 function segmentsRow(dashboard: DashboardBuilder): void {

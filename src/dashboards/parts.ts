@@ -60,11 +60,19 @@ export function modelVariable(options: { multi: boolean }): QueryVariableBuilder
   return options.multi ? variable.multi(true).includeAll(true).allValue('.*') : variable;
 }
 
-/** The versions of the selected model; several at once to compare a rollout. */
-export function modelVersionVariable(): QueryVariableBuilder {
-  const query = `label_values(${METRICS.predictionsTotal.name}{model="$model"}, model_version)`;
-  return new QueryVariableBuilder('model_version')
-    .label('Version')
+/**
+ * A variable over the values of `label` on `series`, several (or all) at
+ * once, in natural order; refreshed with the time range.
+ */
+export function labelValuesVariable(
+  name: string,
+  label: string,
+  series: string,
+  valuesOf: string,
+): QueryVariableBuilder {
+  const query = `label_values(${series}, ${valuesOf})`;
+  return new QueryVariableBuilder(name)
+    .label(label)
     .datasource(PROMETHEUS)
     .query(query)
     .definition(query)
@@ -73,6 +81,16 @@ export function modelVersionVariable(): QueryVariableBuilder {
     .multi(true)
     .includeAll(true)
     .allValue('.*');
+}
+
+/** The versions of the selected model; several at once to compare a rollout. */
+export function modelVersionVariable(): QueryVariableBuilder {
+  return labelValuesVariable(
+    'model_version',
+    'Version',
+    `${METRICS.predictionsTotal.name}{model="$model"}`,
+    'model_version',
+  );
 }
 
 export interface QueryOptions {
