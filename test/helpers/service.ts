@@ -1,4 +1,7 @@
 /** Starts the real service (real PostgreSQL, real HTTP) for a test file. */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/load.js';
@@ -15,13 +18,31 @@ export interface TestService {
 export interface TestServiceOptions {
   env?: Record<string, string>;
   configFile?: string;
+  /**
+   * YAML for `models.settings` of the test fixture's configuration (indented
+   * as under it, starting with a newline), e.g. a model's `segments`.
+   */
+  modelSettings?: string;
   now?: () => number;
+}
+
+/** The test fixture's configuration with `settings` added under `models.settings`, in a temporary folder. */
+function fixtureWithSettings(settings: string): { file: string; dir: string } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'driftwatch-config-'));
+  const file = path.join(dir, 'driftwatch.yaml');
+  const fixture = readFileSync('test/fixtures/driftwatch.test.yaml', 'utf8');
+  if (!fixture.includes('  settings:\n'))
+    throw new Error('the test fixture has no models.settings');
+  writeFileSync(file, fixture.replace('  settings:\n', `  settings:${settings}`));
+  return { file, dir };
 }
 
 export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
   const database = await createTestDatabase();
+  const written =
+    options.modelSettings === undefined ? null : fixtureWithSettings(options.modelSettings);
   const config = loadConfig({
-    file: options.configFile ?? 'test/fixtures/driftwatch.test.yaml',
+    file: written?.file ?? options.configFile ?? 'test/fixtures/driftwatch.test.yaml',
     env: { DATABASE_URL: database.url, DRIFTWATCH_PORT: '0', ...options.env },
   });
   const service = await startService(config, {
@@ -35,6 +56,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     async close() {
       await service.close();
       await database.drop();
+      if (written) rmSync(written.dir, { recursive: true, force: true });
     },
   };
 }

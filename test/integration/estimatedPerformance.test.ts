@@ -6,9 +6,6 @@
  * estimate. Data from a known logistic model with overconfident scores
  * (calibration has something to correct) and a covariate shift in the window.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/stats/index.js';
 import { metricValue } from '../helpers/metrics.js';
@@ -139,21 +136,14 @@ describe('estimated performance (CBPE) in the performance check', () => {
       ...data.map((r) => [r.x1, r.x2, r.score, ...(withLabel ? [r.label] : [])].join(',')),
     ].join('\n') + '\n';
 
-  let dir: string;
-
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'driftwatch-cbpe-'));
-    const configFile = path.join(dir, 'driftwatch.yaml');
-    const fixture = readFileSync('test/fixtures/driftwatch.test.yaml', 'utf8');
-    writeFileSync(configFile, fixture.replace('  settings:\n', `  settings:${SEGMENT_CONFIG}`));
-    t = await startTestService({ configFile });
+    t = await startTestService({ modelSettings: SEGMENT_CONFIG });
     await register('cbpe');
     expect((await uploadReference('cbpe', csv(reference))).status).toBe(200);
     await ship('cbpe', window);
   });
   afterAll(async () => {
     await t?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('calibrates on the labelled reference and reports how far the raw scores are from calibrated', async () => {

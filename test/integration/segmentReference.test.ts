@@ -6,9 +6,6 @@
  * a shift confined to one plan is still found in that plan's segment; the
  * slices are stored with the reference and replaced with it.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/stats/index.js';
 import { createPool, type Pool } from '../../src/storage/pool.js';
@@ -99,15 +96,10 @@ const REFERENCE = plannedRows(8_000, 101);
 
 describe('segments against reference slices', () => {
   let t: TestService;
-  let dir: string;
   let pool: Pool;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'driftwatch-segref-'));
-    const configFile = path.join(dir, 'driftwatch.yaml');
-    const fixture = readFileSync('test/fixtures/driftwatch.test.yaml', 'utf8');
-    writeFileSync(configFile, fixture.replace('  settings:\n', `  settings:${SEGMENT_CONFIG}`));
-    t = await startTestService({ configFile });
+    t = await startTestService({ modelSettings: SEGMENT_CONFIG });
     pool = createPool({ url: t.database.url, max: 2 });
     for (const model of ['plannull', 'planother', 'planshift']) {
       const created = await call(t.url, `/v1/models/${model}/versions/1`, {
@@ -127,7 +119,6 @@ describe('segments against reference slices', () => {
   afterAll(async () => {
     await pool.end();
     await t.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   async function post(model: string, rows: readonly ChurnRow[], tags?: (i: number) => string) {

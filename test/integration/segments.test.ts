@@ -4,9 +4,6 @@
  * the whole window, and the cardinality of results, summary and metric
  * series stays at top + 1 per `by` however many distinct values arrive.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { churnRows, predictionRecords, referenceCsv } from '../helpers/churnData.js';
 import { CHURN_DEFINITION } from '../helpers/records.js';
@@ -112,14 +109,9 @@ function seriesOf(metrics: string, name: string, model: string): string[] {
 
 describe('segments', () => {
   let t: TestService;
-  let dir: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'driftwatch-segments-'));
-    const configFile = path.join(dir, 'driftwatch.yaml');
-    const fixture = readFileSync('test/fixtures/driftwatch.test.yaml', 'utf8');
-    writeFileSync(configFile, fixture.replace('  settings:\n', `  settings:${SEGMENT_CONFIG}`));
-    t = await startTestService({ configFile });
+    t = await startTestService({ modelSettings: SEGMENT_CONFIG });
     for (const model of ['seg', 'segcap', 'segread', 'segnum', 'segunknown']) {
       await register(t.url, model);
     }
@@ -127,7 +119,6 @@ describe('segments', () => {
 
   afterAll(async () => {
     await t.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('finds a shift confined to one pod (5 % of traffic) in that segment and not in the whole window', async () => {
@@ -318,9 +309,8 @@ describe('segments', () => {
   });
 
   it('reads the raw sample of a sampled window and says so', async () => {
-    const configFile = path.join(dir, 'driftwatch.yaml');
     const sampled = await startTestService({
-      configFile,
+      modelSettings: SEGMENT_CONFIG,
       env: { DRIFTWATCH_RAW_FIXED_FRACTION: '0.25' },
     });
     try {
