@@ -33,7 +33,7 @@ import type { CheckOutcome, CheckRunner, CheckWindow } from './checkRunner.js';
 import { chooseDriftPath, needsRawCount, type DriftPathChoice } from './driftPath.js';
 import { coveredMinutes, type MinuteCoverage, type MinuteWindows } from './minuteWindow.js';
 import type { RawSampleLookup } from './rawSampleNote.js';
-import { checkSegmentSpecs, evaluateSegments } from './segmentDrift.js';
+import { evaluateSegments } from './segmentDrift.js';
 import { DriftColumns } from './windowColumns.js';
 import { totalRows, type WindowSummaries } from './windowSummaries.js';
 
@@ -101,12 +101,10 @@ export class DriftCheck implements CheckRunner {
     window: CheckWindow,
   ): Promise<CheckOutcome> {
     const segmented = settings.segments.length > 0;
-    // A `by` that names no categorical feature fails the run before anything is read.
-    if (segmented) checkSegmentSpecs(version, featureLayout(version.features), settings.segments);
     const outcome = await this.evaluate(version, settings.drift, window);
-    const report = outcome.report;
-    // After the whole window's report, which stays as it is (its own family):
-    // the segments, one correction across all their features.
+    // With segments, the whole window's features and every segment's are
+    // decided as one family (drift/segments.ts); a `by` this version cannot
+    // be sliced by is skipped and named in `segmentErrors`.
     const segments =
       segmented && outcome.reference
         ? await evaluateSegments({
@@ -119,8 +117,10 @@ export class DriftCheck implements CheckRunner {
             policy: settings.drift.policy,
             rawSample: this.rawSample,
             rowLimit: settings.drift.exactLimit,
+            whole: outcome.report,
           })
         : null;
+    const report = segments?.report.whole ?? outcome.report;
     // A drift found only in a segment makes the run `drift` too.
     const status = segments?.report.drifted === true ? 'drift' : report.status;
     return {

@@ -23,7 +23,7 @@ import { PerformanceEstimator } from './performanceEstimate.js';
 import { rawSampleNote, type RawSampleLookup } from './rawSampleNote.js';
 import type { CheckOutcome, CheckRunner, CheckWindow } from './checkRunner.js';
 import type { ReferenceStore } from '../storage/referenceStore.js';
-import { checkSegmentSpecs } from './segmentDrift.js';
+import { usableSegmentSpecs } from './segmentDrift.js';
 
 export class PerformanceCheck implements CheckRunner {
   readonly kind = 'performance' as const;
@@ -48,11 +48,9 @@ export class PerformanceCheck implements CheckRunner {
     settings: CheckSettings,
     window: CheckWindow,
   ): Promise<CheckOutcome> {
-    const segmentColumns = checkSegmentSpecs(
-      version,
-      featureLayout(version.features),
-      settings.segments,
-    );
+    // A `by` this version cannot be sliced by is skipped and named, not fatal.
+    const usable = usableSegmentSpecs(version, featureLayout(version.features), settings.segments);
+    const segmentColumns = usable.columns;
     const joined = await this.labels.labelledWindow(
       version.model,
       version.version,
@@ -77,11 +75,11 @@ export class PerformanceCheck implements CheckRunner {
     const evaluation = evaluatePerformance(input);
     // Per segment (top values by labelled rows): reported, not part of the status.
     const segments =
-      settings.segments.length === 0
+      usable.specs.length === 0
         ? null
         : evaluatePerformanceSegments(
             input,
-            settings.segments.map((spec, i) => ({
+            usable.specs.map((spec, i) => ({
               by: spec.by,
               top: spec.top,
               values: joined.segmentValues[i]!,
@@ -89,7 +87,7 @@ export class PerformanceCheck implements CheckRunner {
           );
     const estimate = this.estimator
       ? await this.estimator.estimate(version, settings.performance, window, evaluation.metrics, {
-          specs: settings.segments,
+          specs: usable.specs,
           columns: segmentColumns,
           realised: new Map((segments ?? []).map((segment) => [segment.segment, segment.metrics])),
         })
@@ -118,6 +116,7 @@ export class PerformanceCheck implements CheckRunner {
         // those of its sample (docs/checks.md).
         ...(await rawSampleNote(this.rawSample, version, window)),
         ...(segments ? { segments } : {}),
+        ...(usable.errors.length > 0 ? { segmentErrors: usable.errors } : {}),
       },
       results: [...evaluation.results, ...(estimated?.results ?? [])],
     };

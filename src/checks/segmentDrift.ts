@@ -21,11 +21,13 @@ import type { ReferenceProfile } from '../core/referenceProfile.js';
 import {
   MISSING_SEGMENT,
   OTHER_SEGMENT,
+  segmentLabel,
   segmentSource,
   type SegmentSpec,
 } from '../core/segments.js';
 import {
   evaluateSegmentDrift,
+  type DriftReport,
   type SegmentDriftReport,
   type SegmentWindow,
 } from '../drift/index.js';
@@ -63,13 +65,31 @@ export function segmentColumnOf(
   return { kind: 'categorical', slot: slot.slot };
 }
 
-/** Checks every `by` against the version's schema before anything is read. */
-export function checkSegmentSpecs(
+/**
+ * The segment specs a version can be sliced by, their columns, and why the
+ * others cannot: a `by` set for every model (`models.defaults.segments`)
+ * that one version lacks must not cost that version its whole run.
+ */
+export function usableSegmentSpecs(
   version: StoredModelVersion,
   layout: FeatureLayout,
   specs: readonly SegmentSpec[],
-): SegmentColumn[] {
-  return specs.map((spec) => segmentColumnOf(version, layout, spec));
+): { specs: SegmentSpec[]; columns: SegmentColumn[]; errors: string[] } {
+  const usable: { specs: SegmentSpec[]; columns: SegmentColumn[]; errors: string[] } = {
+    specs: [],
+    columns: [],
+    errors: [],
+  };
+  for (const spec of specs) {
+    try {
+      usable.columns.push(segmentColumnOf(version, layout, spec));
+      usable.specs.push(spec);
+    } catch (error) {
+      if (!(error instanceof CheckCannotRun)) throw error;
+      usable.errors.push(error.message);
+    }
+  }
+  return usable;
 }
 
 interface SegmentPlan {
@@ -122,7 +142,10 @@ export interface SegmentEvaluation {
       by: string;
       value: string;
       segment: string;
+      /** The segment's raw rows in the window (counted, whatever was read). */
       rows: number;
+      /** The rows tested: `rows`, or fewer when the window was read as a sample. */
+      readRows: number;
       /** `slice`: compared with the reference's rows of the same value; `whole`: with all of them. */
       reference: 'slice' | 'whole';
       status: string;
@@ -137,6 +160,8 @@ export interface SegmentEvaluation {
      */
     segmentRows: 'all' | 'sample';
     segmentReadFraction?: number;
+    /** Segment specs this version cannot be sliced by, and why (the others ran). */
+    segmentErrors?: string[];
   } & RawSampleNote;
 }
 
@@ -156,9 +181,12 @@ export async function evaluateSegments(input: {
    * stays bounded (every `by` holds its own copy of the values).
    */
   rowLimit: number;
+  /** The whole window's report: decided again in one family with the segments. */
+  whole: DriftReport;
 }): Promise<SegmentEvaluation> {
-  const { pool, version, layout, reference, specs, window } = input;
-  const segmentColumns = checkSegmentSpecs(version, layout, specs);
+  const { pool, version, layout, reference, window } = input;
+  const usable = usableSegmentSpecs(version, layout, input.specs);
+  const { specs, columns: segmentColumns } = usable;
   const tested = new Set(reference.features.map((feature) => feature.name));
   const query = {
     model: version.model,
@@ -166,21 +194,37 @@ export async function evaluateSegments(input: {
     startMs: window.startMs,
     endMs: window.endMs,
   };
-  const plans: SegmentPlan[] = [];
-  let windowRows = 0;
+  const counts: Awaited<ReturnType<typeof segmentValueCounts>>[] = [];
   for (const [i, spec] of specs.entries()) {
-    const counted = await segmentValueCounts(pool, query, segmentColumns[i]!, spec.top);
-    windowRows = counted.rows;
-    const values = counted.values.map((entry) => entry.value ?? MISSING_SEGMENT);
-    const positions = new Map(values.map((value, position) => [value, position]));
-    const columns = [...counted.values, { rows: 0 }].map(
-      (entry) => new DriftColumns(layout, { tested, score: false, expectedRows: entry.rows }),
-    );
-    plans.push({ spec, positions, values: [...values, OTHER_SEGMENT], columns });
+    counts.push(await segmentValueCounts(pool, query, segmentColumns[i]!, spec.top));
   }
+  const windowRows = counts[0]?.rows ?? 0;
   // The segments are chosen on every raw row; beyond the limit their values
-  // are read from a deterministic hash sample of the rows.
+  // are read from a deterministic hash sample of the rows — and the columns
+  // are sized for what is read, not for the window.
   const readFraction = windowRows > input.rowLimit ? input.rowLimit / windowRows : undefined;
+  /** Segment label → its raw rows in the window (those beyond the top values: `__other__`). */
+  const counted = new Map<string, number>();
+  const plans: SegmentPlan[] = specs.map((spec, i) => {
+    const found = counts[i]!;
+    const values = found.values.map((entry) => entry.value ?? MISSING_SEGMENT);
+    const positions = new Map(values.map((value, position) => [value, position]));
+    const inTop = found.values.reduce((sum, entry) => sum + entry.rows, 0);
+    const rows = [...found.values.map((entry) => entry.rows), found.rows - inTop];
+    [...values, OTHER_SEGMENT].forEach((value, position) =>
+      counted.set(segmentLabel(spec.by, value), rows[position]!),
+    );
+    const columns = rows.map(
+      (n) =>
+        new DriftColumns(layout, {
+          tested,
+          score: false,
+          // A hash sample keeps about its fraction of each segment: 5 % margin.
+          expectedRows: Math.ceil(readFraction === undefined ? n : n * readFraction * 1.05),
+        }),
+    );
+    return { spec, positions, values: [...values, OTHER_SEGMENT], columns };
+  });
   await readWindow(
     pool,
     {
@@ -212,7 +256,7 @@ export async function evaluateSegments(input: {
       ];
     }),
   );
-  const report = evaluateSegmentDrift(reference, windows, input.policy);
+  const report = evaluateSegmentDrift(reference, windows, input.policy, input.whole);
   const note = await rawSampleNote(input.rawSample, version, window);
   return {
     report,
@@ -221,7 +265,8 @@ export async function evaluateSegments(input: {
         by: segment.by,
         value: segment.value,
         segment: segment.segment,
-        rows: segment.rows,
+        rows: counted.get(segment.segment) ?? segment.rows,
+        readRows: segment.rows,
         reference: segment.reference,
         status: segment.status,
         driftedFeatures: segment.driftedFeatures,
@@ -230,6 +275,7 @@ export async function evaluateSegments(input: {
       segmentRows:
         note.sampleFraction === undefined && readFraction === undefined ? 'all' : 'sample',
       ...(readFraction === undefined ? {} : { segmentReadFraction: readFraction }),
+      ...(usable.errors.length > 0 ? { segmentErrors: usable.errors } : {}),
       ...note,
     },
   };

@@ -116,7 +116,29 @@ export function assembleDriftReport(
     decideFamily([scoreRows.missingRate], policy, () => policy.quality.missingRateChange);
     score = toFeatureDrift('numeric', scoreRows);
   }
+  return summariseDriftReport(features, score, policy, path);
+}
 
+/**
+ * The report's verdicts again after its decisive and missing-rate rows were
+ * decided anew — in one family with a run's segments (drift/segments.ts).
+ */
+export function redecidedDriftReport(report: DriftReport): DriftReport {
+  const features = report.features.map((f) => ({
+    ...f,
+    status: f.decisive.status,
+    drifted: f.decisive.drifted,
+  }));
+  return summariseDriftReport(features, report.score, report.policy, report);
+}
+
+/** Dataset drift, the status and the result rows of decided features. */
+function summariseDriftReport(
+  features: FeatureDrift[],
+  score: FeatureDrift | null,
+  policy: DriftPolicy,
+  path: Pick<DriftReport, 'path' | 'approximation'>,
+): DriftReport {
   const tested = features.filter((f) => f.status !== 'insufficient_data');
   const driftedFeatures = tested.filter((f) => f.drifted).length;
   const share = tested.length === 0 ? 0 : driftedFeatures / tested.length;

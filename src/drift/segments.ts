@@ -18,8 +18,9 @@
  * the policy's correction (BH by default), and the missing-rate p-values as a
  * second one, exactly as the whole-window report does with its features.
  * Under no drift at all, BH keeps the chance that any (feature, segment)
- * drifts at α (test/unit/drift/segments.test.ts measures it). The whole
- * window's report is a family of its own and is not changed by segments.
+ * drifts at α (test/unit/drift/segments.test.ts measures it). Given the
+ * whole window's report, its features join the families too, so the run as
+ * a whole — not each half — alarms at about α.
  *
  * A segment with fewer than `minSamples` rows is `insufficient_data` and not
  * tested (it adds nothing to the family). The score is not tested per segment,
@@ -30,13 +31,20 @@ import { segmentLabel } from '../core/segments.js';
 import {
   decideFamily,
   decisiveMinimum,
+  redecidedDriftReport,
   toFeatureDrift,
   type KindedFeatureRows,
 } from './evaluate.js';
 import { categoricalFeatureRows, numericFeatureRows } from './featureTests.js';
 import { segmentReference, type SegmentReferenceSource } from './referenceSlices.js';
 import { resolveDriftPolicy, type DriftPolicy, type DriftPolicyInput } from './policy.js';
-import type { CollectedWindow, DriftStatus, DriftTestResult, FeatureDrift } from './types.js';
+import type {
+  CollectedWindow,
+  DriftReport,
+  DriftStatus,
+  DriftTestResult,
+  FeatureDrift,
+} from './types.js';
 import {
   categoricalColumnFromCounts,
   DriftColumnError,
@@ -87,6 +95,11 @@ export interface SegmentDrift {
 
 export interface SegmentDriftReport {
   segments: SegmentDrift[];
+  /**
+   * The whole window's report decided in the same family as the segments,
+   * when it was given; its verdicts may be stricter than on its own.
+   */
+  whole: DriftReport | null;
   /** Decisive tests corrected together (features × tested segments). */
   familySize: number;
   /** Whether any feature of any segment drifted. */
@@ -132,6 +145,13 @@ export function evaluateSegmentDrift(
   reference: ReferenceProfile,
   segments: readonly SegmentWindow[],
   policyInput?: DriftPolicyInput,
+  /**
+   * The whole window's report of the same run: its features' decisive and
+   * missing-rate rows join the families, so that the run — whole window and
+   * segments together — raises a false alarm with probability about α, not
+   * 2α (its score keeps its own family of one).
+   */
+  whole?: DriftReport,
 ): SegmentDriftReport {
   const policy = resolveDriftPolicy(policyInput);
   const references = segments.map((segment) =>
@@ -145,13 +165,17 @@ export function evaluateSegmentDrift(
       : segmentFeatureRows(references[i]!.features, segment.current, policy),
   );
   const all = tested.flatMap((rows) => rows ?? []);
+  const wholeFeatures = whole?.features ?? [];
   decideFamily(
-    all.map((f) => f.rows.decisive),
+    [...wholeFeatures.map((f) => f.decisive), ...all.map((f) => f.rows.decisive)],
     policy,
     decisiveMinimum(policy),
   );
   decideFamily(
-    all.map((f) => f.rows.missingRate),
+    [
+      ...wholeFeatures.flatMap((f) => f.results.filter((r) => r.test === 'missing_rate')),
+      ...all.map((f) => f.rows.missingRate),
+    ],
     policy,
     () => policy.quality.missingRateChange,
   );
@@ -197,6 +221,7 @@ export function evaluateSegmentDrift(
   });
   return {
     segments: report,
+    whole: whole === undefined ? null : redecidedDriftReport(whole),
     familySize,
     drifted: report.some((segment) => segment.status === 'drift'),
     policy,

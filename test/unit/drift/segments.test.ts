@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { ReferenceProfile } from '../../../src/core/referenceProfile.js';
 import {
   buildReferenceProfile,
+  evaluateDriftFromColumns,
   evaluateSegmentDrift,
   type DriftPolicyInput,
   type SegmentWindow,
@@ -106,6 +107,46 @@ describe('evaluateSegmentDrift', () => {
     expect(perSegmentRate).toBeGreaterThan(3 * jointRate);
   });
 
+  it("keeps a run's false-alarm rate — whole window and segments together — at α by deciding them as one family", () => {
+    const random = createRandom(20_611);
+    const RUNS = 400;
+    const SEGMENTS = 11;
+    let oneFamily = 0;
+    let twoFamilies = 0;
+    for (let run = 0; run < RUNS; run++) {
+      const profile = reference(random, 2_000);
+      const segments: SegmentWindow[] = Array.from({ length: SEGMENTS }, (_, i) => ({
+        by: 'pod',
+        value: `p${i}`,
+        current: segmentWindow(random, 200),
+      }));
+      // The whole window is the segments' rows together.
+      const whole = () =>
+        evaluateDriftFromColumns({
+          reference: profile,
+          current: mergeWindows(segments.map((segment) => segment.current)),
+          policy: POLICY,
+        });
+      // Two families, as the whole window's report alone and the segments alone.
+      const alone = whole();
+      const segmentsAlone = evaluateSegmentDrift(
+        profile,
+        segments.map((segment) => ({ ...segment, current: cloneWindow(segment.current) })),
+        POLICY,
+      );
+      if (alone.status === 'drift' || segmentsAlone.drifted) twoFamilies++;
+      const joint = evaluateSegmentDrift(profile, segments, POLICY, whole());
+      expect(joint.familySize).toBe(5 * SEGMENTS);
+      if (joint.whole!.status === 'drift' || joint.drifted) oneFamily++;
+    }
+    const alpha = 0.05;
+    const margin = 3 * Math.sqrt((alpha * (1 - alpha)) / RUNS);
+    expect(oneFamily / RUNS).toBeLessThanOrEqual(alpha + margin);
+    // Two families at α each: close to 2α (0.085 here, one family 0.04).
+    expect(twoFamilies).toBeGreaterThan(oneFamily);
+    expect(twoFamilies / RUNS).toBeGreaterThan(alpha + margin / 2);
+  });
+
   it('finds a shift confined to one segment and names the segment on its rows', () => {
     const random = createRandom(7);
     const profile = reference(random, 2_000);
@@ -173,6 +214,32 @@ describe('evaluateSegmentDrift', () => {
 });
 
 /** A copy of a collected window (the evaluation sorts numeric arrays in place). */
+/** One window of the rows of several (numeric values concatenated, counts added). */
+function mergeWindows(windows: CollectedWindow[]): CollectedWindow {
+  const features: Record<string, CollectedWindow['features'][string]> = {};
+  for (const window of windows) {
+    for (const [name, column] of Object.entries(window.features)) {
+      const seen = features[name];
+      if (column.kind === 'numeric') {
+        const before = seen?.kind === 'numeric' ? seen.values : new Float64Array(0);
+        const values = new Float64Array(before.length + column.values.length);
+        values.set(before);
+        values.set(column.values, before.length);
+        features[name] = { kind: 'numeric', values, missing: 0 };
+      } else {
+        const counts: Record<string, number> = {
+          ...(seen?.kind === 'categorical' ? seen.counts : {}),
+        };
+        for (const [value, n] of Object.entries(column.counts))
+          counts[value] = (counts[value] ?? 0) + n;
+        const n = (seen?.kind === 'categorical' ? seen.n : 0) + column.n;
+        features[name] = { kind: 'categorical', counts, n, missing: 0 };
+      }
+    }
+  }
+  return { rows: windows.reduce((sum, window) => sum + window.rows, 0), features };
+}
+
 function cloneWindow(window: CollectedWindow): CollectedWindow {
   const features: Record<string, CollectedWindow['features'][string]> = {};
   for (const [name, column] of Object.entries(window.features)) {
