@@ -209,7 +209,9 @@ function describeRun(run: RunView, baseUrl: string): string {
   if (run.kind === 'drift') {
     const drifted = [
       ...new Set(
-        (run.results ?? []).filter((r) => r.drifted && r.segment === null).map((r) => r.feature),
+        (run.results ?? [])
+          .filter((r) => r.drifted && (r.segment === null || r.segment === undefined))
+          .map((r) => r.feature),
       ),
     ];
     const detail =
@@ -241,11 +243,14 @@ function describeRun(run: RunView, baseUrl: string): string {
 export function segmentOnlyDrift(run: RunView | undefined): string | null {
   const results = run?.results ?? [];
   const whole = new Set(
-    results.filter((r) => r.drifted && r.segment === null).map((r) => r.feature),
+    results
+      .filter((r) => r.drifted && (r.segment === null || r.segment === undefined))
+      .map((r) => r.feature),
   );
   const bySegment = new Map<string, Set<string>>();
   for (const r of results) {
-    if (!r.drifted || r.segment === null || whole.has(r.feature)) continue;
+    if (!r.drifted || r.segment === null || r.segment === undefined || whole.has(r.feature))
+      continue;
     const features = bySegment.get(r.segment) ?? new Set<string>();
     features.add(r.feature);
     bySegment.set(r.segment, features);

@@ -53,6 +53,8 @@ export interface ReferenceImportResult extends ReferenceSummary {
   /** Every bad row, listed or not. */
   rejectedCount: number;
   ignoredColumns: string[];
+  /** Rows whose `label` was not 0/1/true/false (kept, but not calibrated on). */
+  ignoredLabels: number;
 }
 
 /** Accumulates validated rows column by column. */
@@ -66,6 +68,8 @@ class ColumnCollector {
   readonly score: (number | null)[] = [];
   /** 0/1 per row, or null when the row has no label (binary classifiers only). */
   readonly label: (0 | 1 | null)[] = [];
+  /** Label cells that are not 0/1/true/false: their rows are kept, out of the calibration set. */
+  ignoredLabels = 0;
   readonly rejected = new RejectionList(MAX_REJECTIONS_LISTED);
   rows = 0;
   private readonly specs: Map<string, FeatureSpec>;
@@ -105,14 +109,13 @@ class ColumnCollector {
       }
       scoreValue = parsed;
     }
-    const labelValue = this.readsLabels ? binaryLabel(label) : null;
+    // A label serves calibration only: one that is not 0/1 leaves the row's
+    // features in the profile and the row out of the calibration set
+    // (counted in `ignoredLabels`), never rejects the row.
+    let labelValue = this.readsLabels ? binaryLabel(label) : null;
     if (labelValue === 'bad') {
-      this.rejected.add({
-        index,
-        code: 'wrong_type',
-        message: `label must be 0 or 1 (or true/false), got ${JSON.stringify(label).slice(0, 40)}`,
-      });
-      return false;
+      this.ignoredLabels += 1;
+      labelValue = null;
     }
     this.features.forEach((feature, i) => this.columns[feature.name]!.push(row[i]!));
     this.score.push(scoreValue);
@@ -254,6 +257,7 @@ export class ReferenceImport {
       rejected: collector.rejected.listed,
       rejectedCount: collector.rejected.count,
       ignoredColumns,
+      ignoredLabels: collector.ignoredLabels,
     };
   }
 

@@ -68,6 +68,9 @@ export interface ReferenceStoreOptions {
 
 const DEFAULT_CACHED_PROFILES = 4;
 
+/** Reads of a profile while replaces keep coming between its statements. */
+const MAX_READS = 3;
+
 /**
  * An import's identity: its time in microseconds since the epoch as exact
  * text (a JS Date keeps milliseconds only). A replace makes a new import
@@ -292,6 +295,20 @@ export class ReferenceStore {
    * decoded and cached.
    */
   async loadWithSummary(model: string, version: string): Promise<LoadedReference | null> {
+    // A replace committing between the reads gives a profile without its
+    // outcomes or slices; read again, a bounded number of times, rather than
+    // serve a run that says the reference has no labels.
+    for (let attempt = 1; ; attempt += 1) {
+      const read = await this.readOnce(model, version);
+      if (read === null || read.whole || attempt === MAX_READS) return read?.loaded ?? null;
+    }
+  }
+
+  /** One read of the profile; `whole` false when a replace came between its statements. */
+  private async readOnce(
+    model: string,
+    version: string,
+  ): Promise<{ loaded: LoadedReference; whole: boolean } | null> {
     const key = cacheKey(model, version);
     try {
       const set = await this.pool.query<{ rows: number; imported_at: Date; stamp: string }>(
@@ -309,7 +326,7 @@ export class ReferenceStore {
         // Most recently used goes last.
         this.cache.delete(key);
         this.cache.set(key, cached);
-        return cached.loaded;
+        return { loaded: cached.loaded, whole: true };
       }
       const { rows } = await this.pool.query<
         FeatureRow & { set_rows: number; imported_at: Date; stamp: string }
@@ -344,11 +361,11 @@ export class ReferenceStore {
         },
         summary: { model, version, rows: from.rows, importedAt: from.importedAt },
       };
-      // A reference replaced between the reads: served once without its
-      // outcomes or slices (segments then use the whole reference), not
-      // cached, read whole next time.
-      if (outcomes !== 'replaced' && slices !== 'replaced') this.remember(key, from.stamp, loaded);
-      return loaded;
+      // A reference replaced between the reads: not cached; the caller reads
+      // again (and, after MAX_READS, serves it without outcomes or slices).
+      const whole = outcomes !== 'replaced' && slices !== 'replaced';
+      if (whole) this.remember(key, from.stamp, loaded);
+      return { loaded, whole };
     } catch (error) {
       throw translateDatabaseError(error);
     }

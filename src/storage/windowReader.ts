@@ -94,11 +94,13 @@ export async function segmentValueCounts(
     return `$${params.length}::text`;
   });
   try {
+    // Ties rank as core/segments.ts rankSegments ranks them (performance
+    // segments are ranked there): the missing value as `__missing__`, byte order.
     const { rows } = await pool.query<{ value: string | null; n: number; total: number }>(
       `SELECT value, n, sum(n) OVER ()::int AS total
          FROM (SELECT ${expression} AS value, count(*)::int AS n
                  FROM predictions WHERE ${WHERE} GROUP BY 1) counted
-        ORDER BY n DESC, value ASC NULLS LAST
+        ORDER BY n DESC, coalesce(value, '__missing__') COLLATE "C" ASC
         LIMIT ${Math.max(1, Math.trunc(limit))}`,
       params,
     );

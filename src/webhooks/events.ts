@@ -88,6 +88,19 @@ function withoutDistributions(summary: Record<string, unknown>): Record<string, 
   return rest;
 }
 
+/** `[{segment, features}]` of the summary's segments that drifted. */
+function driftedSegments(segments: unknown): { segment: string; features: string[] }[] {
+  if (!Array.isArray(segments)) return [];
+  return segments.flatMap((entry: unknown) => {
+    const segment = entry as { segment?: unknown; status?: unknown; driftedFeatures?: unknown };
+    if (segment.status !== 'drift' || typeof segment.segment !== 'string') return [];
+    const features = Array.isArray(segment.driftedFeatures)
+      ? segment.driftedFeatures.filter((f): f is string => typeof f === 'string')
+      : [];
+    return [{ segment: segment.segment, features }];
+  });
+}
+
 /** The JSON body sent to targets (docs/webhooks.md, "Payload"). */
 export function eventPayload(
   type: WebhookEventType,
@@ -109,6 +122,9 @@ export function eventPayload(
     // The distribution snapshots are for the run page (links.page), not for receivers.
     summary: withoutDistributions(run.summary),
     drifted_features: Array.isArray(drifted) ? drifted : [],
+    // A drift confined to a segment leaves drifted_features (the whole
+    // window) empty: the segments that drifted, and their features.
+    drifted_segments: driftedSegments(run.summary.segments),
     error: run.error,
     links: {
       run: `${context.baseUrl}/v1/runs/${run.id}`,

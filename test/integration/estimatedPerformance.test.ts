@@ -95,11 +95,15 @@ describe('estimated performance (CBPE) in the performance check', () => {
   }
 
   async function uploadReference(model: string, csv: string) {
-    return call<{ rows: number; rejected: { index: number; message: string }[] }>(
-      t.url,
-      `/v1/models/${model}/versions/1/reference`,
-      { method: 'PUT', raw: csv, contentType: 'text/csv' },
-    );
+    return call<{
+      rows: number;
+      rejected: { index: number; message: string }[];
+      ignored_labels: number;
+    }>(t.url, `/v1/models/${model}/versions/1/reference`, {
+      method: 'PUT',
+      raw: csv,
+      contentType: 'text/csv',
+    });
   }
 
   async function ship(model: string, data: Row[]): Promise<void> {
@@ -273,13 +277,18 @@ describe('estimated performance (CBPE) in the performance check', () => {
     });
   });
 
-  it('rejects a reference row whose label is not 0 or 1, naming the row, and keeps the others', async () => {
+  it('keeps a reference row whose label is not 0 or 1, out of the calibration set, and counts it', async () => {
     await register('badlabel');
     const text = csv(reference.slice(0, 200)).replace(/,1\n/, ',yes\n');
     const response = await uploadReference('badlabel', text);
     expect(response.status).toBe(200);
-    expect(response.body.rows).toBe(199);
-    expect(response.body.rejected).toHaveLength(1);
-    expect(response.body.rejected[0]!.message).toContain('label must be 0 or 1');
+    expect(response.body.rows).toBe(200);
+    expect(response.body.rejected).toEqual([]);
+    expect(response.body.ignored_labels).toBe(1);
+    const summary = await call<{ calibration: { rows: number } }>(
+      t.url,
+      '/v1/models/badlabel/versions/1/reference',
+    );
+    expect(summary.body.calibration.rows).toBe(199);
   });
 });

@@ -121,6 +121,7 @@ export function modelRoutes(services: HttpServices, auth: Authenticator): Router
         rejected: result.rejected,
         rejected_count: result.rejectedCount,
         ignored_columns: result.ignoredColumns,
+        ignored_labels: result.ignoredLabels,
       });
     },
   );

@@ -144,7 +144,10 @@ function segmentsSection(run: RunView): SafeHtml {
 
 function driftSection(context: RenderContext, run: RunView): SafeHtml {
   // The whole window's rows only: segment rows are in the segments table and in all rows.
-  const rows = featureRows((run.results ?? []).filter((r) => r.segment === null));
+  // A run served before segments existed has no `segment` at all: whole window.
+  const rows = featureRows(
+    (run.results ?? []).filter((r) => r.segment === null || r.segment === undefined),
+  );
   const dataset = (run.summary.dataset ?? {}) as Record<string, unknown>;
   const share = typeof dataset.share === 'number' ? dataset.share : null;
   const drifted = rows.filter((row) => row.decisive?.drifted);
@@ -426,7 +429,7 @@ function performanceSection(run: RunView): SafeHtml {
 
 function allResults(results: RunResultView[]): SafeHtml {
   if (results.length === 0) return html``;
-  const segmented = results.some((r) => r.segment !== null);
+  const segmented = results.some((r) => r.segment !== null && r.segment !== undefined);
   return html`<details>
     <summary>All ${results.length} result rows</summary>
     <div class="table-wrap">

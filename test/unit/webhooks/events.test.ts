@@ -44,6 +44,36 @@ describe('eventPayload', () => {
     expect(run.summary.distributions).toHaveLength(1);
   });
 
+  it("names the segments that drifted, with their features, beside the whole window's features", () => {
+    const payload = eventPayload(
+      'dataset_drift',
+      {
+        ...run,
+        summary: {
+          driftedFeatures: [],
+          segments: [
+            { segment: 'tag:pod=pod-d', status: 'drift', driftedFeatures: ['support_calls'] },
+            { segment: 'tag:pod=pod-a', status: 'ok', driftedFeatures: [] },
+            { segment: 'tag:pod=__other__', status: 'insufficient_data', driftedFeatures: [] },
+          ],
+        },
+      },
+      { eventId: 'e4', createdAt: new Date(), baseUrl: '', source: 'check' },
+    );
+    expect(payload.drifted_features).toEqual([]);
+    expect(payload.drifted_segments).toEqual([
+      { segment: 'tag:pod=pod-d', features: ['support_calls'] },
+    ]);
+    expect(
+      eventPayload('dataset_drift', run, {
+        eventId: 'e5',
+        createdAt: new Date(),
+        baseUrl: '',
+        source: 'check',
+      }).drifted_segments,
+    ).toEqual([]);
+  });
+
   it('carries the skew attribution of a broken parity run to receivers', () => {
     const attribution = {
       hypothesis: 'scaled',
