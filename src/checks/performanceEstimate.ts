@@ -14,6 +14,7 @@ import {
   estimatedFloorsFromPerformance,
   estimatePerformance,
   estimatePerformanceSegments,
+  prepareEstimateReference,
   ESTIMATED_METRICS,
   MODEL_FEATURE,
   type EstimatedMetricName,
@@ -89,11 +90,16 @@ export class PerformanceEstimator {
       window.startMs,
       window.endMs,
       segmenting.columns,
+      settings.estimate.maxRows,
     );
     const floors = estimatedFloorsFromPerformance(settings.floors);
     const base = {
       calibration: outcomes.calibration,
-      reference: { scores: outcomes.scores, labels: outcomes.labels },
+      // Validated and arranged once for the window and all its segments.
+      reference: prepareEstimateReference(outcomes.calibration, {
+        scores: outcomes.scores,
+        labels: outcomes.labels,
+      }),
       threshold: version.threshold,
       bandSigmas: settings.estimate.bandSigmas,
       // Seeded by the window: a run repeated on the same window gives the same band.
@@ -165,6 +171,10 @@ export class PerformanceEstimator {
       summary: {
         status: decision.status,
         rows: estimated.rows,
+        // Above maxRows a hash sample is read: rows < windowRows, readFraction < 1.
+        // The band stays at the sample's size (wider than the whole window's would be).
+        windowRows: window_.windowRows,
+        readFraction: window_.readFraction,
         threshold: estimated.threshold,
         bandSigmas: estimated.bandSigmas,
         expectedConfusion: estimated.expectedConfusion,

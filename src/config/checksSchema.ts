@@ -86,6 +86,11 @@ export const performanceCheckSchema = z.strictObject({
       bandSigmas: z.number().min(0).max(10).optional(),
       /** Fewer scored rows than this: no estimate (insufficient_data). */
       minRows: z.number().int().min(1).optional(),
+      /**
+       * Scored rows read per run at most: a larger window is read as a
+       * deterministic hash sample of about this many rows.
+       */
+      maxRows: z.number().int().min(1).max(100_000_000).optional(),
     })
     .optional(),
 });
@@ -180,7 +185,7 @@ export interface PerformanceCheckSettings {
   windowSeconds: number;
   minLabels: number;
   floors: z.output<typeof floorsSchema>;
-  estimate: { enabled: boolean; bandSigmas: number; minRows: number };
+  estimate: { enabled: boolean; bandSigmas: number; minRows: number; maxRows: number };
 }
 
 export interface ParityCheckSettings {
@@ -233,7 +238,8 @@ export const BUILT_IN_CHECKS = {
     floors: { auc: 0.85 },
     // Two sampling errors: about 95 % of windows' realised metrics fall in
     // the band when the model's P(label | score) has not changed.
-    estimate: { enabled: true, bandSigmas: 2, minRows: 100 },
+    // maxRows bounds the memory and time of one run's read of the scores.
+    estimate: { enabled: true, bandSigmas: 2, minRows: 100, maxRows: 1_000_000 },
   },
   parity: {
     enabled: true,
@@ -310,6 +316,10 @@ export function resolveCheckSettings(
           own?.performance?.estimate?.minRows ??
           defaults?.performance?.estimate?.minRows ??
           builtIn.performance.estimate.minRows,
+        maxRows:
+          own?.performance?.estimate?.maxRows ??
+          defaults?.performance?.estimate?.maxRows ??
+          builtIn.performance.estimate.maxRows,
       },
     },
     parity: {

@@ -76,10 +76,39 @@ export interface SamplingBasis {
   scale: number;
 }
 
+/** A labelled reference, row by row. */
+export interface LabelledReference {
+  scores: ArrayLike<number>;
+  labels: ArrayLike<number>;
+}
+
+/**
+ * A calibration and its labelled reference, validated and arranged once
+ * ({@link prepareEstimateReference}) so that one run's estimates — the whole
+ * window and every segment — do not re-check and re-sort R rows each.
+ * Opaque: build it with prepareEstimateReference only.
+ */
+export interface PreparedEstimateReference {
+  readonly prepared: true;
+  readonly calibration: Calibration;
+  /** The reference rearranged: positives' scores ascending, then negatives'. */
+  readonly arranged: Float64Array;
+  readonly positives: number;
+  /**
+   * Per-chunk standard deviations already measured in this run, by
+   * threshold, chunk rows, chunks and seed: segments of equal size draw the
+   * same chunks, so their sampling errors are computed once.
+   */
+  readonly spreads: Map<string, MetricValues>;
+}
+
 export interface EstimatePerformanceInput {
   calibration: Calibration;
-  /** The labelled reference the calibration was fitted on (row by row). */
-  reference: { scores: ArrayLike<number>; labels: ArrayLike<number> };
+  /**
+   * The labelled reference the calibration was fitted on (row by row), or
+   * both prepared by {@link prepareEstimateReference} with this calibration.
+   */
+  reference: LabelledReference | PreparedEstimateReference;
   /** The window's scores; no labels needed. */
   scores: ArrayLike<number>;
   /** Decision threshold of the model version: predicted positive when score ≥ threshold. */
@@ -102,7 +131,7 @@ export interface EstimatedPerformance {
   sampling: SamplingBasis;
 }
 
-type MetricValues = Record<EstimatedMetricName, number | null>;
+export type MetricValues = Record<EstimatedMetricName, number | null>;
 
 /** The metrics of a (possibly fractional) confusion matrix; null where a ratio is 0/0. */
 export function confusionMetrics(confusion: ExpectedConfusion): Omit<MetricValues, 'roc_auc'> {
@@ -157,6 +186,29 @@ function validateCalibration(calibration: Calibration): void {
 }
 
 /**
+ * Validates the calibration and the labelled reference and arranges the
+ * reference for chunk sampling, once; pass the result as `reference` to
+ * every {@link estimatePerformance} of the run.
+ *
+ * @throws PerformanceInputError on a malformed calibration or reference.
+ */
+export function prepareEstimateReference(
+  calibration: Calibration,
+  reference: LabelledReference,
+): PreparedEstimateReference {
+  validateCalibration(calibration);
+  validateLabelledScores(reference.scores, reference.labels);
+  const { arranged, positives } = arrange(reference);
+  return { prepared: true, calibration, arranged, positives, spreads: new Map() };
+}
+
+function isPrepared(
+  reference: LabelledReference | PreparedEstimateReference,
+): reference is PreparedEstimateReference {
+  return (reference as Partial<PreparedEstimateReference>).prepared === true;
+}
+
+/**
  * Estimates accuracy, precision, recall, F1 and ROC AUC of the window from
  * its scores, with a sampling-error band each.
  *
@@ -171,8 +223,9 @@ function validateCalibration(calibration: Calibration): void {
  * 1/√rows).
  *
  * Cost: one sort of the window (radix), one linear merge against the
- * calibration thresholds, and per chunk O(R) for the AUC walk; a million
- * window scores take well under a second.
+ * calibration thresholds, and per chunk of m rows O(min(m log m, R)) for the
+ * chunk's AUC; plus O(R log R) to prepare the reference unless a prepared
+ * one is passed. A million window scores take well under a second.
  *
  * @throws PerformanceInputError on a malformed calibration or reference, a
  *   non-finite score or threshold, or a bad `bandSigmas`, `seed` or `chunks`.
@@ -202,15 +255,25 @@ export function estimatePerformance(input: EstimatePerformanceInput): EstimatedP
       `chunks is ${shown(chunks)}; it must be an integer ≥ 2`,
     );
   }
-  validateCalibration(calibration);
-  validateLabelledScores(reference.scores, reference.labels);
+  let prepared: PreparedEstimateReference;
+  if (isPrepared(reference)) {
+    if (reference.calibration !== calibration) {
+      throw new PerformanceInputError(
+        'reference',
+        'reference was prepared with another calibration than the one given',
+      );
+    }
+    prepared = reference;
+  } else {
+    prepared = prepareEstimateReference(calibration, reference);
+  }
 
   const window = sortFloat64InPlace(finiteWindow(input.scores));
   const n = window.length;
   const { confusion, rocAuc } = expectedOutcomes(window, calibration, threshold);
   const estimates: MetricValues = { ...confusionMetrics(confusion), roc_auc: rocAuc };
 
-  const { errors, basis } = samplingErrors(reference, n, threshold, chunks, seed);
+  const { errors, basis } = samplingErrors(prepared, n, threshold, chunks, seed);
   const metrics = {} as Record<EstimatedMetricName, MetricEstimate>;
   for (const name of ESTIMATED_METRICS) {
     const estimate = estimates[name];
@@ -293,21 +356,10 @@ function expectedOutcomes(
  * The labelled reference rearranged for fast chunk metrics: positives' scores
  * ascending at positions [0, P), negatives' ascending at [P, R). Rows of a
  * random chunk are exchangeable, so drawing positions of this arrangement is
- * drawing rows of the reference.
+ * drawing rows of the reference; and positions in ascending order are each
+ * class's scores in ascending order.
  */
-interface ArrangedReference {
-  scores: Float64Array;
-  positives: number;
-  /** First position among the positives whose score reaches the threshold. */
-  positiveCut: number;
-  /** Same among the negatives (absolute position). */
-  negativeCut: number;
-}
-
-function arrange(
-  reference: { scores: ArrayLike<number>; labels: ArrayLike<number> },
-  threshold: number,
-): ArrangedReference {
+function arrange(reference: LabelledReference): { arranged: Float64Array; positives: number } {
   const r = reference.scores.length;
   let positives = 0;
   for (let i = 0; i < r; i++) positives += reference.labels[i]!;
@@ -319,19 +371,80 @@ function arrange(
   }
   sortFloat64InPlace(positive);
   sortFloat64InPlace(negative);
-  const scores = new Float64Array(r);
-  scores.set(positive, 0);
-  scores.set(negative, positives);
-  let positiveCut = 0;
-  while (positiveCut < positives && positive[positiveCut]! < threshold) positiveCut++;
-  let negativeCut = 0;
-  while (negativeCut < negative.length && negative[negativeCut]! < threshold) negativeCut++;
-  return { scores, positives, positiveCut, negativeCut: positives + negativeCut };
+  const arranged = new Float64Array(r);
+  arranged.set(positive, 0);
+  arranged.set(negative, positives);
+  return { arranged, positives };
 }
 
-/** Realised ROC AUC of the chunk marked in `selected` (Mann–Whitney U with half credit for ties). */
-function chunkRocAuc(ref: ArrangedReference, selected: Uint8Array): number | null {
-  const { scores, positives } = ref;
+/** First position in [from, to) of ascending `sorted` whose value is ≥ threshold. */
+function firstAtLeast(sorted: Float64Array, from: number, to: number, threshold: number): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < threshold) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const RADIX_BITS = 11;
+const RADIX = 1 << RADIX_BITS;
+
+/**
+ * Sorts a chunk's positions (integers in [0, limit)) ascending: least
+ * significant digit first, 11 bits a pass — two passes up to 4M reference
+ * rows. The built-in typed-array sort compares, at ~50 ns a position for
+ * 10⁴–10⁵ of them; this is linear. Tiny chunks use the built-in sort.
+ */
+function sortPositions(
+  positions: Uint32Array,
+  scratch: Uint32Array,
+  counts: Uint32Array,
+  limit: number,
+): void {
+  const m = positions.length;
+  if (m <= 256) {
+    positions.sort();
+    return;
+  }
+  let from = positions;
+  let to = scratch;
+  for (
+    let shift = 0;
+    shift < 32 && (shift === 0 || (limit - 1) >>> shift > 0);
+    shift += RADIX_BITS
+  ) {
+    counts.fill(0);
+    for (let i = 0; i < m; i++) counts[(from[i]! >>> shift) & (RADIX - 1)]!++;
+    let sum = 0;
+    for (let d = 0; d < RADIX; d++) {
+      const c = counts[d]!;
+      counts[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < m; i++) {
+      const v = from[i]!;
+      to[counts[(v >>> shift) & (RADIX - 1)]!++] = v;
+    }
+    const swap = from;
+    from = to;
+    to = swap;
+  }
+  if (from !== positions) positions.set(from);
+}
+
+/**
+ * Realised ROC AUC (Mann–Whitney U with half credit for ties) of the chunk
+ * marked in `selected`, walking all R positions: the cheaper way when the
+ * chunk is a large share of the reference.
+ */
+function chunkRocAucByWalk(
+  scores: Float64Array,
+  positives: number,
+  selected: Uint8Array,
+): number | null {
   const r = scores.length;
   let i = 0;
   let below = positives; // walks the negatives
@@ -356,6 +469,47 @@ function chunkRocAuc(ref: ArrangedReference, selected: Uint8Array): number | nul
   return positiveCount > 0 && negativeCount > 0 ? u / (positiveCount * negativeCount) : null;
 }
 
+/**
+ * The same U from the chunk's m positions sorted ascending (positives
+ * first, each class by score): O(m) after the O(m log m) sort. U is a sum of
+ * halves of integers far below 2⁵³, so either walk gives the very same
+ * double: tie groups with no selected positive add exactly 0 in the walk
+ * over R.
+ */
+function chunkRocAucFromPositions(
+  scores: Float64Array,
+  positives: number,
+  sortedPositions: Uint32Array,
+): number | null {
+  const m = sortedPositions.length;
+  let k = 0; // selected positives are sortedPositions[0, k)
+  while (k < m && sortedPositions[k]! < positives) k++;
+  let i = 0;
+  let below = k;
+  let negativesBelow = 0;
+  let u = 0;
+  while (i < k) {
+    const value = scores[sortedPositions[i]!]!;
+    let end = i + 1;
+    while (end < k && scores[sortedPositions[end]!] === value) end++;
+    while (below < m && scores[sortedPositions[below]!]! < value) {
+      negativesBelow++;
+      below++;
+    }
+    let tied = 0;
+    while (below < m && scores[sortedPositions[below]!] === value) {
+      tied++;
+      below++;
+    }
+    u += (end - i) * (negativesBelow + tied / 2);
+    negativesBelow += tied;
+    i = end;
+  }
+  const positiveCount = k;
+  const negativeCount = m - k;
+  return positiveCount > 0 && negativeCount > 0 ? u / (positiveCount * negativeCount) : null;
+}
+
 function sampleStandardDeviation(values: readonly number[]): number | null {
   const k = values.length;
   if (k < 2) return null;
@@ -368,7 +522,7 @@ function sampleStandardDeviation(values: readonly number[]): number | null {
 }
 
 function samplingErrors(
-  reference: { scores: ArrayLike<number>; labels: ArrayLike<number> },
+  ref: PreparedEstimateReference,
   rows: number,
   threshold: number,
   chunks: number,
@@ -381,7 +535,7 @@ function samplingErrors(
     f1: null,
     roc_auc: null,
   };
-  const r = reference.scores.length;
+  const r = ref.arranged.length;
   const chunkRows = rows <= Math.floor(r / 2) ? rows : Math.floor(r / 2);
   if (rows === 0 || chunkRows < 1) {
     return { errors: none, basis: { chunks: 0, chunkRows: 0, scale: 1 } };
@@ -389,11 +543,45 @@ function samplingErrors(
   const scale = Math.sqrt(chunkRows / rows);
   // Undo the finite-population shrinkage of drawing chunkRows of r without replacement.
   const finitePopulation = Math.sqrt((r - 1) / (r - chunkRows));
-  const ref = arrange(reference, threshold);
+  const key = `${threshold} ${chunkRows} ${chunks} ${seed}`;
+  let spreads = ref.spreads.get(key);
+  if (spreads === undefined) {
+    spreads = chunkSpreads(ref, chunkRows, threshold, chunks, seed);
+    ref.spreads.set(key, spreads);
+  }
+  const errors = { ...none };
+  for (const name of ESTIMATED_METRICS) {
+    const sd = spreads[name];
+    errors[name] = sd === null ? null : sd * finitePopulation * scale;
+  }
+  return { errors, basis: { chunks, chunkRows, scale } };
+}
+
+/**
+ * Standard deviation of each realised metric over `chunks` random chunks
+ * of `chunkRows` reference rows (null where fewer than two chunks had it).
+ */
+function chunkSpreads(
+  ref: PreparedEstimateReference,
+  chunkRows: number,
+  threshold: number,
+  chunks: number,
+  seed: number,
+): MetricValues {
+  const { arranged, positives } = ref;
+  const r = arranged.length;
+  const positiveCut = firstAtLeast(arranged, 0, positives, threshold);
+  const negativeCut = firstAtLeast(arranged, positives, r, threshold);
+  // Sorting the chunk's m positions (linear, a few passes) and walking them
+  // costs a few times m; walking all R positions costs R.
+  const bySort = 4 * chunkRows < r;
   const random = createRandom(seed);
   const permutation = new Uint32Array(r);
   for (let i = 0; i < r; i++) permutation[i] = i;
-  const selected = new Uint8Array(r);
+  const selected = bySort ? null : new Uint8Array(r);
+  const positions = bySort ? new Uint32Array(chunkRows) : null;
+  const scratch = bySort ? new Uint32Array(chunkRows) : null;
+  const counts = new Uint32Array(RADIX);
   const values: Record<EstimatedMetricName, number[]> = {
     accuracy: [],
     precision: [],
@@ -413,29 +601,31 @@ function samplingErrors(
       const position = permutation[k]!;
       permutation[k] = permutation[j]!;
       permutation[j] = position;
-      selected[position] = 1;
-      if (position < ref.positives) {
-        if (position >= ref.positiveCut) tp++;
+      if (selected) selected[position] = 1;
+      if (position < positives) {
+        if (position >= positiveCut) tp++;
         else fn++;
-      } else if (position >= ref.negativeCut) fp++;
+      } else if (position >= negativeCut) fp++;
       else tn++;
     }
-    const realised: MetricValues = {
-      ...confusionMetrics({ tp, fp, fn, tn }),
-      roc_auc: chunkRocAuc(ref, selected),
-    };
+    let rocAuc: number | null;
+    if (positions) {
+      positions.set(permutation.subarray(0, chunkRows));
+      sortPositions(positions, scratch!, counts, r);
+      rocAuc = chunkRocAucFromPositions(arranged, positives, positions);
+    } else {
+      rocAuc = chunkRocAucByWalk(arranged, positives, selected!);
+      for (let j = 0; j < chunkRows; j++) selected![permutation[j]!] = 0;
+    }
+    const realised: MetricValues = { ...confusionMetrics({ tp, fp, fn, tn }), roc_auc: rocAuc };
     for (const name of ESTIMATED_METRICS) {
       const value = realised[name];
       if (value !== null) values[name].push(value);
     }
-    for (let j = 0; j < chunkRows; j++) selected[permutation[j]!] = 0;
   }
-  const errors = { ...none };
-  for (const name of ESTIMATED_METRICS) {
-    const sd = sampleStandardDeviation(values[name]);
-    errors[name] = sd === null ? null : sd * finitePopulation * scale;
-  }
-  return { errors, basis: { chunks, chunkRows, scale } };
+  const spreads = {} as MetricValues;
+  for (const name of ESTIMATED_METRICS) spreads[name] = sampleStandardDeviation(values[name]);
+  return spreads;
 }
 
 // ------------------------------------------------------------------ decision

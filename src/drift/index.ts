@@ -104,6 +104,7 @@ export {
 } from './calibration.js';
 export {
   estimatePerformance,
+  prepareEstimateReference,
   decideEstimatedPerformance,
   estimatedFloorsFromPerformance,
   confusionMetrics,
@@ -111,6 +112,8 @@ export {
   DEFAULT_BAND_SIGMAS,
   DEFAULT_SAMPLING_CHUNKS,
   type EstimatePerformanceInput,
+  type LabelledReference,
+  type PreparedEstimateReference,
   type EstimatedPerformance,
   type EstimatedMetricName,
   type MetricEstimate,

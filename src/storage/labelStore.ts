@@ -1,5 +1,5 @@
 /** Ground-truth labels, upserted by (model, request_id): the latest label wins. */
-import { segmentExpression, type SegmentColumn } from './windowReader.js';
+import { sampleCondition, segmentExpression, type SegmentColumn } from './windowReader.js';
 import { translateDatabaseError, withTransaction, type Pool } from './pool.js';
 
 export interface LabelRow {
@@ -45,6 +45,12 @@ export class LabelStore {
    * The scores of the window's raw rows (all rows, or the kept sample), in
    * no particular order, and per segment column the row's segment value
    * (same order): what label-free performance estimation reads.
+   *
+   * At most about `maxRows` of them: when the window has more scored rows,
+   * the rows whose request-id hash falls below a cut are read (the same
+   * hash sample as the drift checks' `sampleFraction`: deterministic, so a
+   * repeated run reads the same rows), `readFraction` < 1 says which share,
+   * and `windowRows` how many scored rows the window holds.
    */
   async windowScores(
     model: string,
@@ -52,9 +58,28 @@ export class LabelStore {
     startMs: number,
     endMs: number,
     segments: readonly SegmentColumn[] = [],
-  ): Promise<{ scores: Float64Array; segmentValues: (string | null)[][] }> {
+    maxRows = Number.POSITIVE_INFINITY,
+  ): Promise<{
+    scores: Float64Array;
+    segmentValues: (string | null)[][];
+    windowRows: number;
+    readFraction: number;
+  }> {
     try {
       const params: unknown[] = [model, version, new Date(startMs), new Date(endMs)];
+      const where =
+        'WHERE model = $1 AND model_version = $2 AND ts >= $3 AND ts < $4 AND score IS NOT NULL';
+      let windowRows: number | null = null;
+      let readFraction = 1;
+      if (Number.isFinite(maxRows)) {
+        // Counting is a scan of the window too, but holds no row in memory.
+        const counted = await this.pool.query<{ n: string }>(
+          `SELECT count(*) AS n FROM predictions ${where}`,
+          params,
+        );
+        windowRows = Number(counted.rows[0]?.n ?? 0);
+        if (windowRows > maxRows) readFraction = maxRows / windowRows;
+      }
       const extra = segments.map(
         (column, i) =>
           `, array_agg(${segmentExpression(column, (text) => {
@@ -67,13 +92,16 @@ export class LabelStore {
       // query level see the rows in the same order, so the arrays align.
       const { rows } = await this.pool.query<{ scores: number[] | null } & Record<string, unknown>>(
         `SELECT array_agg(score) AS scores${extra.join('')} FROM predictions
-          WHERE model = $1 AND model_version = $2 AND ts >= $3 AND ts < $4 AND score IS NOT NULL`,
+          ${where}${sampleCondition(readFraction < 1 ? readFraction : undefined)}`,
         params,
       );
       const row = rows[0];
+      const scores = Float64Array.from(row?.scores ?? []);
       return {
-        scores: Float64Array.from(row?.scores ?? []),
+        scores,
         segmentValues: segments.map((_, i) => (row?.[`s${i}`] as (string | null)[] | null) ?? []),
+        windowRows: windowRows ?? scores.length,
+        readFraction,
       };
     } catch (error) {
       throw translateDatabaseError(error);

@@ -317,7 +317,7 @@ const HASH_SPACE = 2 ** 32;
  * hash falls below a cut keeps a share of the rows with no sort and no
  * randomness, so the same window gives the same sample.
  */
-function sampleCondition(fraction: number | undefined): string {
+export function sampleCondition(fraction: number | undefined): string {
   if (fraction === undefined || fraction >= 1) return '';
   if (!(fraction > 0)) return ' AND false';
   const cut = Math.floor(fraction * HASH_SPACE) - 2 ** 31;

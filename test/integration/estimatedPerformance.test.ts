@@ -40,6 +40,11 @@ const SEGMENT_CONFIG = `
       segments:
         - by: tag:pod
           top: 3
+    cbpecap:
+      checks:
+        performance:
+          estimate:
+            maxRows: 1000
 `;
 
 interface MetricSummary {
@@ -60,6 +65,8 @@ interface PerformanceRun {
       status: string;
       reason?: string;
       rows: number;
+      windowRows: number;
+      readFraction: number;
       breaches: string[];
       metrics: Record<string, MetricSummary>;
       calibration: { rows: number; expectedCalibrationError: number };
@@ -174,6 +181,8 @@ describe('estimated performance (CBPE) in the performance check', () => {
     expect(run.summary.decidedBy).toBe('estimate');
     const { estimated } = run.summary;
     expect(estimated.rows).toBe(window.length);
+    expect(estimated.windowRows).toBe(window.length);
+    expect(estimated.readFraction).toBe(1);
     const auc = estimated.metrics.roc_auc!;
     expect(auc.realised).toBeNull();
     // The default floor (AUC ≥ 0.85) is above what this model can do (≈ 0.8):
@@ -262,6 +271,27 @@ describe('estimated performance (CBPE) in the performance check', () => {
       ),
     ).toBeCloseTo(small.estimate!, 9);
     expect(metrics.match(/^driftwatch_segment_estimated_performance\{/gm)).toHaveLength(3 * 5);
+  });
+
+  it('reads a hash sample of about estimate.maxRows scores from a larger window, says so, and reads the same rows again', async () => {
+    await register('cbpecap');
+    expect((await uploadReference('cbpecap', csv(reference))).status).toBe(200);
+    await ship('cbpecap', window);
+    const run = await runPerformance('cbpecap');
+    const { estimated } = run.summary;
+    expect(estimated.windowRows).toBe(window.length);
+    expect(estimated.readFraction).toBeCloseTo(1000 / window.length, 12);
+    // A hash cut keeps each row with probability 1/3: 1000 ± a few binomial sd (≈ 26).
+    expect(estimated.rows).toBeGreaterThan(850);
+    expect(estimated.rows).toBeLessThan(1150);
+    // The band is at the sample's size: wider than the whole window's (model cbpe, same rows).
+    const whole = (await runPerformance('cbpe')).summary.estimated.metrics.roc_auc!;
+    const sampled = estimated.metrics.roc_auc!;
+    expect(sampled.upper! - sampled.lower!).toBeGreaterThan(whole.upper! - whole.lower!);
+    // Deterministic: the same rows, so the same estimate.
+    const again = (await runPerformance('cbpecap')).summary.estimated;
+    expect(again.rows).toBe(estimated.rows);
+    expect(again.metrics.roc_auc!.estimate).toBe(sampled.estimate);
   });
 
   it('says why there is no estimate when the reference has no labels, and keeps the old verdict', async () => {

@@ -148,7 +148,7 @@ describe('loadConfig', () => {
         windowSeconds: 86_400,
         minLabels: 100,
         floors: { auc: 0.85 },
-        estimate: { enabled: true, bandSigmas: 2, minRows: 100 },
+        estimate: { enabled: true, bandSigmas: 2, minRows: 100, maxRows: 1_000_000 },
       });
     });
 

@@ -7,12 +7,18 @@ import {
   estimatePerformance,
   ESTIMATED_METRICS,
   PerformanceInputError,
+  prepareEstimateReference,
   type Calibration,
   type EstimatedPerformance,
   type MetricEstimate,
 } from '../../../src/drift/index.js';
 import { classificationAtThreshold, createRandom, rocAuc } from '../../../src/stats/index.js';
 import { logisticSample, type LogisticSample } from './logisticData.js';
+import samplingFixture from '../../fixtures/estimatedPerformance/samplingErrors.json' with { type: 'json' };
+import {
+  samplingFixtureData,
+  SAMPLING_FIXTURE_CASES,
+} from '../../fixtures/estimatedPerformance/samplingFixtureData.js';
 
 /** A calibration that returns the score itself on [0, 1] (p = score), for hand-computed cases. */
 const IDENTITY: Calibration = {
@@ -294,6 +300,81 @@ describe('estimatePerformance: the sampling-error band', () => {
         expect(m.upper).toBeCloseTo(Math.min(1, m.estimate! + bandSigmas * m.samplingError!), 12);
       }
     }
+  });
+});
+
+describe('estimatePerformance: a reference prepared once per run', () => {
+  const data = samplingFixtureData();
+
+  it('gives the sampling errors the O(R)-per-chunk implementation gave on the same seeds (to 1e-12), prepared or not', () => {
+    // Recorded from the code before the change (fixture generate.ts). Chunks
+    // of 1 and 37 rows take the sorted-positions path with the built-in sort,
+    // 400 and 1,000 with the radix sort, 2,500 (the ⌊R/2⌋ of 2,500 and 4,000) the walk over R.
+    expect(
+      samplingFixture.cases.map(({ rows, threshold, seed }) => ({ rows, threshold, seed })),
+    ).toEqual(SAMPLING_FIXTURE_CASES.map((c) => ({ ...c })));
+    const prepared = prepareEstimateReference(data.calibration, data.reference);
+    for (const expected of samplingFixture.cases) {
+      for (const reference of [data.reference, prepared]) {
+        const result = estimatePerformance({
+          calibration: data.calibration,
+          reference,
+          scores: data.window.subarray(0, expected.rows),
+          threshold: expected.threshold,
+          seed: expected.seed,
+        });
+        expect(result.sampling).toEqual(expected.sampling);
+        for (const name of ESTIMATED_METRICS) {
+          const want = expected.samplingErrors[name];
+          const got = result.metrics[name].samplingError;
+          if (want === null) expect(got).toBeNull();
+          else expect(Math.abs(got! - want)).toBeLessThanOrEqual(1e-12);
+        }
+      }
+    }
+  });
+
+  it('one prepared reference serves windows of any size and threshold exactly as the raw pairs do, and repeats of a size (memoised) stay equal', () => {
+    const prepared = prepareEstimateReference(data.calibration, data.reference);
+    for (const [rows, threshold, seed] of [
+      [300, 0.5, 1],
+      [300, 0.4, 1],
+      [300, 0.5, 2],
+      [3000, 0.5, 1],
+      [300, 0.5, 1],
+    ] as const) {
+      const input = {
+        calibration: data.calibration,
+        scores: data.window.subarray(rows, 2 * rows > 4000 ? 4000 : 2 * rows),
+        threshold,
+        seed,
+      };
+      expect(estimatePerformance({ ...input, reference: prepared })).toEqual(
+        estimatePerformance({ ...input, reference: data.reference }),
+      );
+    }
+  });
+
+  it('validates when preparing, and refuses a prepared reference with another calibration', () => {
+    expect(() =>
+      prepareEstimateReference(data.calibration, { scores: [0.1, 0.2], labels: [0, 3] }),
+    ).toThrow(PerformanceInputError);
+    expect(() =>
+      prepareEstimateReference(
+        { ...IDENTITY, isotonic: { x: [1, 0], y: [0, 1] } },
+        SMALL_REFERENCE,
+      ),
+    ).toThrow(/calibration.isotonic/);
+    const prepared = prepareEstimateReference(IDENTITY, SMALL_REFERENCE);
+    expect(() =>
+      estimatePerformance({
+        calibration: data.calibration,
+        reference: prepared,
+        scores: [0.5],
+        threshold: 0.5,
+        seed: 1,
+      }),
+    ).toThrow(/another calibration/);
   });
 });
 

@@ -4,6 +4,7 @@ import {
   buildCalibration,
   estimatePerformance,
   estimatePerformanceSegments,
+  prepareEstimateReference,
 } from '../../../src/drift/index.js';
 import { logisticSample } from './logisticData.js';
 
@@ -45,6 +46,24 @@ describe('estimatePerformanceSegments', () => {
       segments[i]!.metrics.roc_auc.upper! - segments[i]!.metrics.roc_auc.lower!;
     expect(width(2)).toBeGreaterThan(width(1));
     expect(width(1)).toBeGreaterThan(width(0));
+  });
+
+  it('a reference prepared once and shared gives the same segments as the raw pairs', () => {
+    const input = {
+      scores: window.scores,
+      bys: [
+        { by: 'tag:pod', top: 2, values: pods },
+        { by: 'tag:zone', top: 5, values: pods.map(() => 'z') },
+      ],
+      floors: { roc_auc: 0.85 },
+      minRows: 100,
+    };
+    const prepared = prepareEstimateReference(calibration, base.reference);
+    // The whole window first, as the check does: its sampling errors are memoised on `prepared`.
+    estimatePerformance({ ...base, reference: prepared, scores: window.scores });
+    expect(
+      estimatePerformanceSegments({ ...input, base: { ...base, reference: prepared } }),
+    ).toEqual(estimatePerformanceSegments({ ...input, base }));
   });
 
   it('says insufficient_data for a segment below minRows, and degraded only where the band is below the floor', () => {
