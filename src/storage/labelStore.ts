@@ -37,11 +37,6 @@ export class LabelStore {
   }
 
   /**
-   * Labels and scores of the window's predictions that have a label, plus
-   * the number of predictions in the window. A regressor logs its predicted
-   * value as the score.
-   */
-  /**
    * The scores of the window's raw rows (all rows, or the kept sample), in
    * no particular order, and per segment column the row's segment value
    * (same order): what label-free performance estimation reads.
@@ -108,6 +103,11 @@ export class LabelStore {
     }
   }
 
+  /**
+   * Labels and scores of the window's predictions that have a label, plus
+   * the number of predictions in the window. A regressor logs its predicted
+   * value as the score.
+   */
   async labelledWindow(
     model: string,
     version: string,
