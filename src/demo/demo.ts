@@ -130,7 +130,7 @@ export function demoConfig(options: {
           checks: {
             // Six-field cron: every 10 seconds. A one-minute window shows the
             // phases change within a few runs.
-            drift: { schedule: '*/10 * * * * *', window: '1m', minSamples: 200 },
+            drift: { schedule: '*/10 * * * * *', window: '1m', minSamples: 100 },
             parity: { schedule: '*/10 * * * * *', window: '1m', sampleSize: 2_000 },
             // Labels arrive LABEL_DELAY_MS late: the first runs can only
             // estimate; later ones set the realised metrics beside. The floor

@@ -67,9 +67,10 @@ function verdict(m: MetricView, below: boolean, off: boolean): SafeHtml | string
 function segmentsTable(value: unknown): SafeHtml {
   if (!Array.isArray(value) || value.length === 0) return html``;
   const segments = value as Record<string, unknown>[];
+  // The band under the estimate, so that the table stays narrow enough for a laptop.
   const cell = (m: MetricView): SafeHtml =>
-    html`${formatNumber(m.estimate)}${m.lower === null || m.upper === null ? '' : ` (${formatNumber(m.lower)} – ${formatNumber(m.upper)})`}`;
-  return html`<h3>Per segment</h3>
+    html`${formatNumber(m.estimate)}${m.lower === null || m.upper === null ? '' : html`<br /><span class="muted">${formatNumber(m.lower)} – ${formatNumber(m.upper)}</span>`}`;
+  return html`<h2>Estimated performance per segment</h2>
     <div class="table-wrap">
       <table>
         <caption class="visually-hidden">
@@ -79,10 +80,10 @@ function segmentsTable(value: unknown): SafeHtml {
           <tr>
             <th scope="col">Segment</th>
             <th scope="col" class="num">Rows</th>
-            <th scope="col" class="num">Estimated ROC AUC (band)</th>
-            <th scope="col" class="num">Realised ROC AUC</th>
-            <th scope="col" class="num">Estimated accuracy (band)</th>
-            <th scope="col" class="num">Realised accuracy</th>
+            <th scope="col" class="num">ROC AUC estimated, band</th>
+            <th scope="col" class="num">realised</th>
+            <th scope="col" class="num">Accuracy estimated, band</th>
+            <th scope="col" class="num">realised</th>
             <th scope="col">Verdict</th>
           </tr>
         </thead>
@@ -101,7 +102,7 @@ function segmentsTable(value: unknown): SafeHtml {
               <td class="num">${formatNumber(auc.realised)}</td>
               <td class="num">${cell(accuracy)}</td>
               <td class="num">${formatNumber(accuracy.realised)}</td>
-              <td>${off ? statusBadge('drift', 'realised outside band') : statusBadge(status, status === 'degraded' ? 'band below floor' : status === 'ok' ? 'ok' : 'too few rows')}</td>
+              <td>${off ? statusBadge('drift', 'outside band') : statusBadge(status, status === 'degraded' ? 'below floor' : status === 'ok' ? 'ok' : 'too few rows')}</td>
             </tr>`;
           })}
         </tbody>

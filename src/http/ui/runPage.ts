@@ -117,7 +117,8 @@ function segmentsSection(run: RunView): SafeHtml {
       A feature's segment is tested against the reference rows with the same value when the
       reference has them ("same value"), else, like a tag's segment, against the whole reference;
       one ${text((run.summary.policy as Record<string, unknown> | undefined)?.correction)}
-      correction covers all ${family} (feature, segment) tests of the run. Segments were read from
+      correction covers the whole window's features and all ${family} (feature, segment) tests of
+      the run. Segments were read from
       ${source === 'sample' ? 'the raw sample of the window' : 'every raw row of the window'}.
     </p>
     <div class="table-wrap">

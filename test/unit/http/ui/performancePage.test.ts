@@ -155,11 +155,11 @@ describe('performance run page', () => {
         },
       }),
     );
-    expect(page).toContain('Per segment');
+    expect(page).toContain('Estimated performance per segment');
     expect(page).not.toContain('<script>x</script>');
     expect(page).toContain('tag:pod=&lt;script&gt;x&lt;/script&gt;');
-    expect(row(page, 'tag:pod=pod-c')).toContain('realised outside band');
-    expect(row(page, 'tag:pod=pod-c')).toContain('0.8 (0.7 – 0.9)');
+    expect(row(page, 'tag:pod=pod-c')).toContain('outside band');
+    expect(row(page, 'tag:pod=pod-c')).toContain('0.8<br /><span class="muted">0.7 – 0.9</span>');
   });
 
   it('explains why a run has no estimate', () => {
