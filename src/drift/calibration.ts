@@ -32,8 +32,21 @@ export interface BuildCalibrationOptions {
 /** Default number of reliability bins, as scikit-learn's `calibration_curve`. */
 export const DEFAULT_RELIABILITY_BINS = 10;
 
-function shown(value: unknown): string {
+/** A value as an error message shows it. */
+export function shown(value: unknown): string {
   return typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
+}
+
+/** Throws, naming the row, unless `score` is a finite number. */
+export function checkScore(score: unknown, i: number): asserts score is number {
+  if (typeof score !== 'number' || !Number.isFinite(score)) {
+    throw new PerformanceInputError(
+      'scores',
+      `scores[${i}] is ${shown(score)}; every score must be a finite number`,
+      i,
+      score,
+    );
+  }
 }
 
 /** Checks a labelled reference: equal lengths, finite scores, 0/1 labels, not empty. */
@@ -47,15 +60,7 @@ export function validateLabelledScores(scores: ArrayLike<number>, labels: ArrayL
   }
   if (n === 0) throw new PerformanceInputError('scores', 'scores must not be empty');
   for (let i = 0; i < n; i++) {
-    const score = scores[i];
-    if (typeof score !== 'number' || !Number.isFinite(score)) {
-      throw new PerformanceInputError(
-        'scores',
-        `scores[${i}] is ${shown(score)}; every score must be a finite number`,
-        i,
-        score,
-      );
-    }
+    checkScore(scores[i], i);
     const label = labels[i];
     if (label !== 0 && label !== 1) {
       throw new PerformanceInputError(

@@ -30,7 +30,7 @@
  */
 import { createRandom, sortFloat64InPlace } from '../stats/index.js';
 import type { Calibration } from './calibration.js';
-import { validateLabelledScores } from './calibration.js';
+import { checkScore, shown, validateLabelledScores } from './calibration.js';
 import { PerformanceInputError, type PerformanceFloors } from './performance.js';
 
 /** The metrics CBPE estimates, in the order they are reported. */
@@ -146,23 +146,12 @@ export function confusionMetrics(confusion: ExpectedConfusion): Omit<MetricValue
   };
 }
 
-function shown(value: unknown): string {
-  return typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
-}
-
 function finiteWindow(scores: ArrayLike<number>): Float64Array {
   const n = scores.length;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const score = scores[i];
-    if (typeof score !== 'number' || !Number.isFinite(score)) {
-      throw new PerformanceInputError(
-        'scores',
-        `scores[${i}] is ${shown(score)}; every score must be a finite number`,
-        i,
-        score,
-      );
-    }
+    checkScore(score, i);
     out[i] = score;
   }
   return out;

@@ -5,6 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { Connection, Submittable } from 'pg';
+import { MISSING_SEGMENT } from '../core/segments.js';
 import { BinaryCopyDecoder, CopyChunk, forEachFloat8, forEachText } from './binaryCopy.js';
 import { isBrokenConnection, translateDatabaseError, type Pool } from './pool.js';
 
@@ -100,7 +101,7 @@ export async function segmentValueCounts(
       `SELECT value, n, sum(n) OVER ()::int AS total
          FROM (SELECT ${expression} AS value, count(*)::int AS n
                  FROM predictions WHERE ${WHERE} GROUP BY 1) counted
-        ORDER BY n DESC, coalesce(value, '__missing__') COLLATE "C" ASC
+        ORDER BY n DESC, coalesce(value, '${MISSING_SEGMENT}') COLLATE "C" ASC
         LIMIT ${Math.max(1, Math.trunc(limit))}`,
       params,
     );
